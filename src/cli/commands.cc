@@ -1,0 +1,18 @@
+#include "cli/command.h"
+
+namespace ferry::cli {
+
+const std::vector<CommandSpec>& AllCommands() {
+  static const std::vector<CommandSpec> kCommands = {
+      {"pull", "Make a workspace match a catalog server's manifest", &NewPullCommand},
+      {"audit", "Check (and with --heal, repair) a pulled workspace's invariants",
+       &NewAuditCommand},
+      {"serve", "Serve a catalog to `ferry pull` clients", &NewServeCommand},
+      {"stack", "List, add or remove what your stack on a catalog server holds",
+       &NewStackCommand},
+      {"hash", "Print or check SHA-256 / MD5 digests, like sha256sum", &NewHashCommand},
+  };
+  return kCommands;
+}
+
+}  // namespace ferry::cli
