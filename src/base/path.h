@@ -1,0 +1,36 @@
+// Path helpers: pure string operations on '/'-separated paths, no filesystem access.
+//
+// ferry joins names from catalogs, manifests and the network onto local roots, so the
+// "safe" predicates decide which names may ever reach JoinPath: a safe segment cannot climb
+// out of its directory ("..") or hide ("" / "."), and a safe relative path is only safe
+// segments joined by single '/'.
+//
+// Thread-safety: pure functions.
+#ifndef FERRY_BASE_PATH_H_
+#define FERRY_BASE_PATH_H_
+
+#include <string>
+#include <string_view>
+
+namespace ferry {
+
+// a + "/" + b with exactly one '/' between them. `b` is always treated as relative (a leading
+// '/' in b does not discard a), so joining never escapes `a` by an absolute b. An empty side
+// yields the other side.
+std::string JoinPath(std::string_view a, std::string_view b);
+
+// Like dirname(1): "/a/b" -> "/a", "/a" -> "/", "a" -> ".", "a/b/" -> "a", "/" -> "/".
+std::string DirName(std::string_view path);
+
+// Like basename(1): "/a/b" -> "b", "a/b/" -> "b", "/" -> "/", "" -> "".
+std::string BaseName(std::string_view path);
+
+// ^[A-Za-z0-9_.-]+$ and neither "." nor "..".
+bool IsSafePathSegment(std::string_view segment);
+
+// One or more safe segments joined by single '/': no leading or trailing '/', no "//".
+bool IsSafeRelativePath(std::string_view path);
+
+}  // namespace ferry
+
+#endif  // FERRY_BASE_PATH_H_
