@@ -1,16 +1,96 @@
-// Placeholder: replaced by the issue that builds `ferry audit`.
+// `ferry audit`: the pull's invariant audit alone (src/pull/audit.h).
+//
+//   ferry audit [--workspace DIR] [--heal] [--json]
+//
+// Without --heal it only reads. With --heal it takes the workspace lock and repairs what it can
+// without a server: re-creates broken references, removes orphan canonicals and leftover temp
+// files, adopts untracked references, rebuilds a corrupt sync_state.json from disk. Missing
+// canonicals and bundles need a `ferry pull` and are reported as such.
+// Exit codes: 0 clean (or everything healed), 1 violations remain, 5 workspace locked.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "ferry/env.h"
+#include "pull/audit.h"
+#include "pull/views_sql.h"
+#include "store/digest_cache.h"
+#include "store/linker.h"
+#include "store/workspace_layout.h"
+#include "store/workspace_lock.h"
 
 namespace ferry::cli {
 namespace {
+
 class AuditCommand : public Command {
  public:
-  void Configure(CLI::App*) override {}
-  int Run(const GlobalOptions&) override {
-    return ReportFailure(Status::Internal("ferry audit is not built yet"));
+  void Configure(CLI::App* app) override {
+    app->add_option("--workspace", workspace_, "Workspace directory (default: current)");
+    app->add_flag("--heal", heal_, "Repair what can be repaired without a server");
   }
+
+  int Run(const GlobalOptions& global) override {
+    std::error_code ec;
+    std::string root =
+        std::filesystem::absolute(workspace_.empty() ? "." : workspace_, ec).lexically_normal();
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    Env* env = Env::Default();
+    WorkspaceLayout layout(root);
+
+    std::unique_ptr<FileLock> lock;
+    if (heal_) {
+      Result<std::unique_ptr<FileLock>> l = LockWorkspace(env, layout, "audit", false);
+      if (!l.ok()) return ReportFailure(l.status());
+      lock = std::move(*l);
+    }
+    DigestCache cache(env, layout.digests_path());
+    if (Status s = cache.Load(); !s.ok()) return ReportFailure(s);
+    bool rebuilt = false;
+    std::vector<std::string> notes;
+    Result<SyncState> state = pull::LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes);
+    if (!state.ok()) return ReportFailure(state.status());
+    Linker linker(env, DefaultLinkOrder());
+    Result<pull::AuditFindings> f =
+        pull::AuditWorkspace(env, layout, &*state, &linker, &cache, heal_);
+    if (!f.ok()) return ReportFailure(f.status());
+    if (rebuilt && !heal_) {
+      f->violations.insert(f->violations.begin(),
+                           "sync_state.json is corrupt (run ferry audit --heal to rebuild it)");
+    }
+    if (heal_ && (f->state_changed || rebuilt)) {
+      if (Status s = SaveSyncState(env, layout.state_path(), *state); !s.ok()) {
+        return ReportFailure(s);
+      }
+      IgnoreError(pull::WriteViewsSqlIfChanged(env, layout, *state), "views.sql is advisory");
+    }
+    if (heal_) IgnoreError(cache.Save(), "the digest cache is only an optimisation");
+    for (std::string& n : f->notes) notes.push_back(std::move(n));
+
+    if (global.json) {
+      nlohmann::json j = {{"workspace", root},       {"violations", f->violations},
+                          {"healed", f->healed},     {"notes", notes},
+                          {"state_rebuilt", rebuilt}, {"clean", f->violations.empty()}};
+      std::printf("%s\n", j.dump(2).c_str());
+    } else {
+      for (const std::string& v : f->violations) std::printf("violation: %s\n", v.c_str());
+      for (const std::string& h : f->healed) std::printf("healed: %s\n", h.c_str());
+      for (const std::string& n : notes) std::printf("note: %s\n", n.c_str());
+      std::printf("%s: %zu violation(s) remaining, %zu healed\n", root.c_str(),
+                  f->violations.size(), f->healed.size());
+    }
+    return f->violations.empty() ? kExitOk : kExitPartial;
+  }
+
+ private:
+  std::string workspace_;
+  bool heal_ = false;
 };
+
 }  // namespace
+
 std::unique_ptr<Command> NewAuditCommand() { return std::make_unique<AuditCommand>(); }
+
 }  // namespace ferry::cli

@@ -1,16 +1,116 @@
-// Placeholder: replaced by the issue that builds `ferry pull`.
+// `ferry pull`: make a workspace match a catalog server's manifest (src/pull/pull_engine.h).
+//
+//   ferry pull --server URL [--token T] [--workspace DIR] [--jobs N] [--link ORDER]
+//              [--dry-run] [--wait] [--json]
+//
+// Token: --token, else $FERRY_TOKEN, else <workspace>/.ferry/token, else
+// ~/.config/ferry/token (src/pull/token.h). Exit codes: 0 everything synced; 1 some entries
+// failed (the rest synced) or the audit left violations; 2 bad arguments or a malformed
+// manifest; 3 server unreachable or token refused; 5 workspace locked by another process.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "ferry/env.h"
+#include "ferry/http_client.h"
+#include "ferry/progress.h"
+#include "ferry/version.h"
+#include "pull/pull_engine.h"
+#include "pull/token.h"
+#include "store/sync_state.h"
 
 namespace ferry::cli {
 namespace {
+
+std::string AbsoluteDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(dir.empty() ? "." : dir, ec);
+  if (ec) return dir;
+  std::string s = p.lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+const char* GetEnvOrEmpty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
 class PullCommand : public Command {
  public:
-  void Configure(CLI::App*) override {}
-  int Run(const GlobalOptions&) override {
-    return ReportFailure(Status::Internal("ferry pull is not built yet"));
+  void Configure(CLI::App* app) override {
+    app->add_option("--server", server_, "Catalog server URL, e.g. http://catalog:8080")
+        ->required();
+    app->add_option("--token", token_,
+                    "Bearer token (default: $FERRY_TOKEN, <workspace>/.ferry/token, "
+                    "~/.config/ferry/token)");
+    app->add_option("--workspace", workspace_, "Workspace directory (default: current)");
+    app->add_option("--jobs", jobs_, "Parallel downloads")->check(CLI::Range(1, 64));
+    app->add_option("--link", link_,
+                    "Link strategies in order of preference (reflink,symlink,hardlink,copy)");
+    app->add_flag("--dry-run", dry_run_, "Print the plan and change nothing");
+    app->add_flag("--wait", wait_, "Wait for another ferry process holding the workspace");
   }
+
+  int Run(const GlobalOptions& global) override {
+    pull::PullOptions o;
+    o.workspace = AbsoluteDir(workspace_);
+    o.server_url = server_;
+    o.jobs = jobs_;
+    o.dry_run = dry_run_;
+    o.wait_for_lock = wait_;
+    Result<std::vector<LinkStrategy>> order = ParseLinkOrder(link_);
+    if (!order.ok()) return ReportFailure(order.status().WithContext("--link"));
+    o.link_order = *order;
+    Env* env = Env::Default();
+    Result<std::string> token = pull::ResolveToken(
+        env, {token_, GetEnvOrEmpty("FERRY_TOKEN"), o.workspace, GetEnvOrEmpty("HOME")});
+    if (!token.ok()) return ReportFailure(token.status());
+    o.token = *token;
+
+    std::unique_ptr<ProgressSink> progress = (global.json || global.verbosity < 0)
+                                                 ? NewSilentProgressSink()
+                                                 : NewAutoProgressSink(stderr);
+    o.progress = progress.get();
+    std::unique_ptr<HttpClient> http = NewCurlHttpClient(std::string("ferry/") + FERRY_VERSION);
+    Result<pull::PullOutcome> out = pull::RunPull(env, http.get(), o);
+    progress.reset();  // finish the bar before printing the summary
+    if (!out.ok()) return ReportFailure(out.status());
+
+    const pull::SyncReport& r = out->report;
+    if (dry_run_) {
+      if (global.json) {
+        nlohmann::json j = {{"dry_run", true}, {"plan", pull::PlanToJson(out->plan)}};
+        std::printf("%s\n", j.dump(2).c_str());
+      } else {
+        std::fputs(pull::FormatPlanText(out->plan).c_str(), stdout);
+      }
+      return out->plan.entry_errors.empty() ? kExitOk : kExitPartial;
+    }
+    if (global.json) {
+      std::printf("%s\n", pull::SyncReportToJson(r).dump(2).c_str());
+    } else if (global.verbosity >= 0 || r.total_errors() > 0) {
+      std::fputs(pull::FormatSyncReportText(r).c_str(), stdout);
+    }
+    return (r.total_errors() > 0 || !r.invariant_violations.empty()) ? kExitPartial : kExitOk;
+  }
+
+ private:
+  std::string server_;
+  std::string token_;
+  std::string workspace_;
+  int jobs_ = 4;
+  std::string link_ = "reflink,symlink,hardlink,copy";
+  bool dry_run_ = false;
+  bool wait_ = false;
 };
+
 }  // namespace
+
 std::unique_ptr<Command> NewPullCommand() { return std::make_unique<PullCommand>(); }
+
 }  // namespace ferry::cli
