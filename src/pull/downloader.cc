@@ -1,0 +1,292 @@
+#include "pull/downloader.h"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "base/file_util.h"
+#include "base/hasher.h"
+#include "base/path.h"
+#include "base/thread_pool.h"
+#include "net/http_status.h"
+#include "store/content_store.h"
+
+namespace ferry::pull {
+namespace {
+
+constexpr size_t kErrorBodyCap = 4096;
+constexpr std::string_view kParquetMagic = "PAR1";
+
+std::string Short(const std::string& md5) { return md5.substr(0, 12); }
+
+// The bytes of one file as they arrive: MD5, total, and the first and last four bytes (for
+// the PAR1 check when the manifest has no md5).
+class StreamDigest {
+ public:
+  StreamDigest() : hasher_(HashAlgorithm::kMd5) {}
+  void Reset() {
+    hasher_.Reset();
+    total_ = 0;
+    head_.clear();
+    tail_.clear();
+  }
+  void Update(std::string_view chunk) {
+    hasher_.Update(chunk);
+    total_ += chunk.size();
+    if (head_.size() < 4) head_.append(chunk.substr(0, 4 - head_.size()));
+    if (chunk.size() >= 4) {
+      tail_.assign(chunk.substr(chunk.size() - 4));
+    } else {
+      tail_.append(chunk);
+      if (tail_.size() > 4) tail_.erase(0, tail_.size() - 4);
+    }
+  }
+  uint64_t total() const { return total_; }
+  bool has_magic() const { return total_ >= 8 && head_ == kParquetMagic && tail_ == kParquetMagic; }
+  std::string Finish() { return hasher_.FinishHex(); }  // resets the MD5 part
+
+ private:
+  Hasher hasher_;
+  uint64_t total_ = 0;
+  std::string head_, tail_;
+};
+
+// Re-reads what a partial already holds into `digest` (once per resume).
+Status SeedFromFile(Env* env, const std::string& path, StreamDigest* digest) {
+  digest->Reset();
+  FERRY_ASSIGN_OR_RETURN(auto file, env->NewSequentialFile(path));
+  std::unique_ptr<char[]> buf(new char[kHashBufferSize]);
+  for (;;) {
+    FERRY_ASSIGN_OR_RETURN(size_t n, file->Read(buf.get(), kHashBufferSize));
+    if (n == 0) break;
+    digest->Update(std::string_view(buf.get(), n));
+  }
+  return Status::OK();
+}
+
+// The size of a partial (0 when absent). A partial that InstallCanonical had already made
+// read-only when the run stopped is made writable again, so it can be resumed or synced.
+Result<uint64_t> SizeOrZero(Env* env, const std::string& path) {
+  Result<FileInfo> info = env->LinkStat(path);
+  if (!info.ok()) {
+    if (info.status().IsNotFound()) return uint64_t{0};
+    return info.status();
+  }
+  if ((info->mode & 0200) == 0) FERRY_RETURN_IF_ERROR(env->Chmod(path, 0644));
+  return info->size;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> AuthHeaders(const std::string& token) {
+  if (token.empty()) return {};
+  return {{"Authorization", "Bearer " + token}};
+}
+
+Downloader::Downloader(Env* env, HttpClient* http, const WorkspaceLayout& layout,
+                       DigestCache* cache, DownloadOptions options)
+    : env_(env), http_(http), layout_(layout), cache_(cache), options_(std::move(options)) {}
+
+std::string Downloader::PartialPathFor(const WorkspaceLayout& layout, const FetchAction& f) {
+  std::string base = f.table_id + "." + (f.md5.empty() ? std::string("nomd5") : f.md5);
+  return JoinPath(layout.partial_dir(), base + (f.parts.empty() ? ".part" : ".parts"));
+}
+
+std::vector<Status> Downloader::FetchAll(const std::vector<FetchAction>& fetches) {
+  std::vector<Status> results(fetches.size());
+  if (fetches.empty()) return results;
+  ThreadPool pool(static_cast<size_t>(std::max(1, options_.jobs)));
+  for (size_t i = 0; i < fetches.size(); ++i) {
+    pool.Schedule([this, &fetches, &results, i] { results[i] = Fetch(fetches[i]); });
+  }
+  pool.Wait();
+  return results;
+}
+
+Status Downloader::Fetch(const FetchAction& f) {
+  const std::string label = f.table_id;
+  if (refused_.load()) {
+    return Status::Cancelled("download of table " + label +
+                             " not attempted: the server refused the token");
+  }
+  ProgressSink* progress = options_.progress;
+  if (progress) {
+    ProgressEvent e;
+    e.kind = ProgressEvent::Kind::kItemStart;
+    e.item = f.display_name;
+    progress->OnEvent(e);
+  }
+  Status s = [&]() -> Status {
+    FERRY_RETURN_IF_ERROR(CreateDirs(env_, layout_.partial_dir()));
+    const std::string partial = PartialPathFor(layout_, f);
+    if (f.parts.empty()) {
+      std::string md5;
+      FERRY_RETURN_IF_ERROR(DownloadVerified(label, f.url, partial, f.md5, f.size_bytes, &md5));
+      FERRY_RETURN_IF_ERROR(InstallCanonical(env_, partial, f.shared_path));
+      // The digest was computed while the bytes streamed: record it so no later pull re-hashes.
+      IgnoreError(cache_->Record(f.shared_path, md5), "the cache is only an optimisation");
+      return Status::OK();
+    }
+    // Partitioned: every part staged under one directory, then swapped in all-or-nothing.
+    std::vector<std::string> md5s(f.parts.size());
+    for (size_t i = 0; i < f.parts.size(); ++i) {
+      const ManifestPart& part = f.parts[i];
+      const std::string staged = JoinPath(partial, part.path);
+      FERRY_RETURN_IF_ERROR(CreateDirs(env_, DirName(staged)));
+      FERRY_RETURN_IF_ERROR(DownloadVerified(label + " part " + part.path, part.url, staged,
+                                             part.md5, part.size_bytes, &md5s[i]));
+    }
+    FERRY_RETURN_IF_ERROR(InstallCanonical(env_, partial, f.shared_path));
+    for (size_t i = 0; i < f.parts.size(); ++i) {
+      IgnoreError(cache_->Record(JoinPath(f.shared_path, f.parts[i].path), md5s[i]),
+                  "the cache is only an optimisation");
+    }
+    return Status::OK();
+  }();
+  if (s.code() == StatusCode::kUnauthorized) refused_.store(true);
+  if (progress) {
+    ProgressEvent e;
+    e.kind = ProgressEvent::Kind::kItemDone;
+    e.item = f.display_name;
+    e.ok = s.ok();
+    if (!s.ok()) e.message = s.message();
+    progress->OnEvent(e);
+  }
+  return s;
+}
+
+Status Downloader::DownloadVerified(const std::string& label, const std::string& url,
+                                    const std::string& partial, const std::string& md5,
+                                    uint64_t size, std::string* md5_out) {
+  StreamDigest digest;
+  bool seeded = false;  // `digest` holds exactly the bytes now in `partial`
+  // With no md5, a partial cannot be tied to a version of the file: never resume it.
+  if (md5.empty()) {
+    Status rm = env_->RemoveFile(partial);
+    if (!rm.ok() && !rm.IsNotFound()) return rm;
+  }
+  std::string last_mismatch;
+  const int attempts = std::max(1, options_.verify_attempts);
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    bool complete = false;
+    Status transfer = RetryWithBackoff(env_, options_.retry, [&](int) -> Status {
+      FERRY_ASSIGN_OR_RETURN(uint64_t have, SizeOrZero(env_, partial));
+      if (size != 0 && have > size) {  // longer than the file can be: not a prefix of it
+        FERRY_RETURN_IF_ERROR(env_->RemoveFile(partial));
+        have = 0;
+      }
+      if (!seeded || digest.total() != have) {
+        if (have > 0) {
+          FERRY_RETURN_IF_ERROR(SeedFromFile(env_, partial, &digest));
+        } else {
+          digest.Reset();
+        }
+        seeded = true;
+      }
+      if (size != 0 && have == size) {  // a complete partial from an interrupted run
+        complete = true;
+        return Status::OK();
+      }
+      HttpRequest req;
+      req.url = url;
+      req.headers = AuthHeaders(options_.token);
+      if (have > 0) req.range_first = have;
+      std::unique_ptr<WritableFile> out;
+      std::string error_body;
+      Status write_error;
+      HttpBodySink sink = [&](const HttpResponse& resp, std::string_view chunk) -> Status {
+        if (resp.status != 200 && resp.status != 206) {
+          if (error_body.size() < kErrorBodyCap) {
+            error_body.append(chunk.substr(0, kErrorBodyCap - error_body.size()));
+          }
+          return Status::OK();
+        }
+        if (!out) {
+          if (resp.status == 206 && have > 0) {
+            const std::string range = resp.header("content-range");
+            const std::string expect = "bytes " + std::to_string(have) + "-";
+            if (range.rfind(expect, 0) != 0) {
+              return Status::Unavailable("GET " + url + ": asked for bytes from " +
+                                         std::to_string(have) + ", got Content-Range '" +
+                                         range + "'");
+            }
+            FERRY_ASSIGN_OR_RETURN(out, env_->NewAppendableFile(partial, 0644));
+          } else {
+            // A 200 (also the answer to a Range request: "start over") replaces the partial.
+            digest.Reset();
+            FERRY_ASSIGN_OR_RETURN(out, env_->NewWritableFile(partial, 0644));
+          }
+        }
+        Status a = out->Append(chunk);
+        if (!a.ok()) return a;
+        digest.Update(chunk);
+        bytes_downloaded_.fetch_add(chunk.size());
+        if (options_.progress) {
+          ProgressEvent e;
+          e.kind = ProgressEvent::Kind::kBytes;
+          e.item = label;
+          e.bytes_delta = chunk.size();
+          options_.progress->OnEvent(e);
+        }
+        return Status::OK();
+      };
+      Result<HttpResponse> resp = http_->Send(req, sink);
+      // Close flushes what arrived (after a transport error too, so the next attempt resumes
+      // after it). No fsync here: InstallCanonical fsyncs the verified file before its rename,
+      // and a partial lost to a crash is only re-downloaded.
+      Status closed = out ? out->Close() : Status::OK();
+      if (!resp.ok()) {
+        // Whatever was appended is in the partial (Close flushed it): the retry resumes.
+        return resp.status();
+      }
+      FERRY_RETURN_IF_ERROR(closed);
+      if (resp->status == 416 && have > 0) {
+        complete = true;  // the partial already holds every byte; verification decides
+        return Status::OK();
+      }
+      HttpResponse with_body = *resp;
+      with_body.body = error_body;
+      FERRY_RETURN_IF_ERROR(StatusFromHttpResponse(with_body, "GET", url));
+      if (resp->status != 200 && resp->status != 206) {
+        return Status::InvalidArgument("GET " + url + ": unexpected HTTP " +
+                                       std::to_string(resp->status) + " for a download");
+      }
+      if (!out) {
+        // An empty body: the file is empty (a 200), or nothing was appended (a 206).
+        if (resp->status == 200) {
+          digest.Reset();
+          FERRY_ASSIGN_OR_RETURN(out, env_->NewWritableFile(partial, 0644));
+          FERRY_RETURN_IF_ERROR(out->Close());
+        }
+      }
+      complete = true;
+      return Status::OK();
+    });
+    if (!transfer.ok()) {
+      return transfer.WithContext("download of table " + label);
+    }
+    (void)complete;
+    const uint64_t total = digest.total();
+    const bool magic = digest.has_magic();
+    std::string got = digest.Finish();
+    seeded = false;
+    if (size != 0 && total != size) {
+      last_mismatch = "size " + std::to_string(total) + ", manifest says " + std::to_string(size);
+    } else if (!md5.empty() && got != md5) {
+      last_mismatch = "md5 " + Short(got) + ", manifest says " + Short(md5);
+    } else if (md5.empty() && !magic) {
+      last_mismatch = "no parquet magic PAR1 at both ends (and no md5 in the manifest)";
+    } else {
+      *md5_out = got;
+      return Status::OK();
+    }
+    Status rm = env_->RemoveFile(partial);
+    if (!rm.ok() && !rm.IsNotFound()) return rm;
+  }
+  return Status::Corruption("table " + label + ": bytes from " + url + " do not verify (" +
+                            last_mismatch + ") after " + std::to_string(attempts) +
+                            " downloads; the previous copy, if any, is kept");
+}
+
+}  // namespace ferry::pull

@@ -1,0 +1,286 @@
+#include "pull/executor.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "base/path.h"
+#include "base/thread_pool.h"
+#include "store/content_store.h"
+#include "store/reference_counts.h"
+
+namespace ferry::pull {
+namespace {
+
+TypeReport* ReportFor(SyncReport* r, Section s) {
+  switch (s) {
+    case Section::kDirectTables:
+      return &r->direct_tables;
+    case Section::kDataPackages:
+      return &r->data_packages;
+    case Section::kMemoryDomains:
+      return &r->memory_domains;
+  }
+  return &r->direct_tables;
+}
+
+void SetEntry(SyncState* st, Section s, const std::string& package, const std::string& name,
+              const TableRef& ref) {
+  if (s == Section::kDirectTables) {
+    st->direct_tables[name] = ref;
+  } else {
+    st->data_packages[package][name] = ref;
+  }
+}
+
+void EraseEntry(SyncState* st, Section s, const std::string& package, const std::string& name) {
+  if (s == Section::kDirectTables) {
+    st->direct_tables.erase(name);
+    return;
+  }
+  auto it = st->data_packages.find(package);
+  if (it != st->data_packages.end()) it->second.erase(name);
+}
+
+// Restores the previous entry (or none) under this key.
+void RevertEntry(SyncState* st, const LinkAction& a) {
+  if (a.previous) {
+    SetEntry(st, a.section, a.package, a.name, *a.previous);
+  } else {
+    EraseEntry(st, a.section, a.package, a.name);
+  }
+}
+
+
+// True when `dir` still lists entries (which ferry did not create: its own are gone by now);
+// *names lists them.
+bool ForeignEntries(Env* env, const std::string& dir, std::string* names) {
+  Result<std::vector<DirEntry>> left = env->ListDir(dir);
+  if (!left.ok() || left->empty()) return false;
+  for (const DirEntry& e : *left) *names += (names->empty() ? "" : ", ") + e.name;
+  return true;
+}
+
+// Runs fn(0..n-1) on up to `jobs` threads (inline when there is little to do).
+void RunParallel(int jobs, size_t n, const std::function<void(size_t)>& fn) {
+  if (jobs <= 1 || n < 64) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  ThreadPool pool(static_cast<size_t>(jobs));
+  for (size_t i = 0; i < n; ++i) pool.Schedule([&fn, i] { fn(i); });
+  pool.Wait();
+}
+
+}  // namespace
+
+Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDeps& deps,
+                   SyncState* next, SyncReport* report) {
+  Env* env = deps.env;
+  const WorkspaceLayout& layout = *deps.layout;
+  *next = previous;
+
+  for (const EntryError& e : plan.entry_errors) {
+    ReportFor(report, e.section)
+        ->errors.push_back({e.package, e.name, e.message});
+  }
+
+  // 1. Downloads.
+  std::map<std::string, Status> failed_fetch;  // table id -> why
+  if (!plan.fetches.empty()) {
+    std::vector<Status> results = deps.downloader->FetchAll(plan.fetches);
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].code() == StatusCode::kUnauthorized) return results[i];
+      if (!results[i].ok()) failed_fetch.emplace(plan.fetches[i].table_id, results[i]);
+    }
+    // Downloaded digests survive a crash in what follows.
+    IgnoreError(deps.cache->Save(), "the digest cache is only an optimisation");
+  }
+
+  // 2. Intent: every entry about to be (re)linked, every new bundle.
+  std::vector<const LinkAction*> to_link;
+  for (const LinkAction& a : plan.links) {
+    if (!a.needs_link) {
+      if (deps.verified_refs) deps.verified_refs->insert(a.desired.ref_path);
+      continue;
+    }
+    if (a.needs_fetch) {
+      auto f = failed_fetch.find(a.desired.table_id);
+      if (f != failed_fetch.end()) {
+        ReportFor(report, a.section)->errors.push_back({a.package, a.name, f->second.message()});
+        continue;  // previous entry (if any) and its reference stay as they were
+      }
+    }
+    SetEntry(next, a.section, a.package, a.name, a.desired);
+    to_link.push_back(&a);
+  }
+  for (const BundleAction& b : plan.bundle_fetches) {
+    if (b.is_new) next->memory_domains[b.slug] = MemoryEntry{b.slug, "", b.path};
+  }
+  for (const std::string& slug : plan.kept_packages) next->data_packages[slug];  // may be empty
+  if (!to_link.empty() || !plan.bundle_fetches.empty()) {
+    FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), *next));
+  }
+
+  // 3. References. Counts start from the recorded state and follow what actually happens.
+  ReferenceCounts counts(previous);
+  std::set<std::string> released;  // shared paths whose count reached 0
+  auto release = [&](const std::string& shared) {
+    if (!shared.empty() && counts.Remove(shared) == 0) released.insert(shared);
+  };
+  for (const LinkAction* a : to_link) {
+    const TableRef& want = a->desired;
+    LinkStrategy used = want.strategy;
+    // Re-check just before acting: a symlink to a canonical replaced in place is still
+    // right, and a crashed run may already have made this very reference.
+    Result<bool> r = deps.linker->IsReferenceCurrent(want.shared_path, want.ref_path,
+                                                     want.strategy, want.md5, deps.cache);
+    const bool current = r.ok() && *r;
+    if (!current) {
+      Result<LinkStrategy> made = deps.linker->MakeReference(want.shared_path, want.ref_path);
+      if (!made.ok()) {
+        ReportFor(report, a->section)
+            ->errors.push_back({a->package, a->name, made.status().message()});
+        RevertEntry(next, *a);
+        continue;
+      }
+      used = *made;
+      if (used == LinkStrategy::kCopy || used == LinkStrategy::kReflink) {
+        // The copy's bytes are the canonical's: no need to hash them later.
+        Result<std::string> md5 = deps.cache->Md5Of(want.shared_path);
+        if (md5.ok() && !want.partitioned) {
+          IgnoreError(deps.cache->Record(want.ref_path, *md5), "cache is an optimisation");
+        }
+      }
+    }
+    TableRef done = want;
+    done.strategy = used;
+    if (deps.verified_refs) deps.verified_refs->insert(want.ref_path);
+    SetEntry(next, a->section, a->package, a->name, done);
+    if (a->previous && a->previous->ref_path != want.ref_path) {
+      // The reference moved (a state written elsewhere): the old path is ferry's, remove it.
+      IgnoreError(deps.linker->RemoveReference(a->previous->ref_path),
+                  "a stale reference left behind is reported by the audit");
+    }
+    if (!a->previous) {
+      counts.Add(want.shared_path);
+    } else if (a->previous->shared_path != want.shared_path) {
+      counts.Add(want.shared_path);
+      release(a->previous->shared_path);
+    }
+    TypeReport* t = ReportFor(report, a->section);
+    if (a->change == EntryChange::kAdd) ++t->added;
+    if (a->change == EntryChange::kUpdate) ++t->updated;
+  }
+  // Entries whose metadata changed without a relink (none today) would be recorded here; the
+  // unchanged ones are already in *next from `previous`.
+  IgnoreError(deps.linker->SyncTouchedDirs(), "a reference lost to a crash is re-created");
+
+  // 4. Drops: disk first, then the state. The unlinks are independent of each other and
+  // their latency is the filesystem's, so they run `jobs` at a time.
+  std::vector<Status> removed(plan.drops.size());
+  RunParallel(deps.jobs, plan.drops.size(), [&](size_t i) {
+    removed[i] = deps.linker->RemoveReference(plan.drops[i].previous.ref_path);
+  });
+  for (size_t i = 0; i < plan.drops.size(); ++i) {
+    const DropAction& d = plan.drops[i];
+    const Status& s = removed[i];
+    if (!s.ok()) {
+      ReportFor(report, d.section)->errors.push_back({d.package, d.name, s.message()});
+      continue;
+    }
+    deps.cache->Forget(d.previous.ref_path);
+    EraseEntry(next, d.section, d.package, d.name);
+    ++ReportFor(report, d.section)->removed;
+    release(d.previous.shared_path);
+  }
+  std::vector<std::string> unreferenced;
+  for (const std::string& shared : released) {
+    if (counts.count(shared) == 0) unreferenced.push_back(shared);  // else re-added by a link
+  }
+  std::vector<Status> gone(unreferenced.size());
+  RunParallel(deps.jobs, unreferenced.size(),
+              [&](size_t i) { gone[i] = RemoveCanonical(env, unreferenced[i]); });
+  for (size_t i = 0; i < unreferenced.size(); ++i) {
+    const std::string& shared = unreferenced[i];
+    const Status& s = gone[i];
+    if (!s.ok()) {
+      report->notes.push_back("could not remove unreferenced canonical " + shared + ": " +
+                              s.message() + " (the audit retries)");
+      continue;
+    }
+    deps.cache->Forget(shared);
+  }
+  for (const std::string& slug : plan.dropped_packages) {
+    auto it = next->data_packages.find(slug);
+    if (it != next->data_packages.end() && !it->second.empty()) continue;  // a removal failed
+    const std::string dir = layout.package_dir(slug);
+    Status s = env->RemoveDir(dir);
+    if (!s.ok() && !s.IsNotFound()) {
+      std::string names;
+      if (!ForeignEntries(env, dir, &names)) {
+        // An empty directory that would not go: a real error. The (empty) package stays in
+        // the state so the next pull tries again.
+        report->data_packages.errors.push_back({slug, "", s.message()});
+        continue;
+      }
+      report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" +
+                              names + ")");
+    }
+    next->data_packages.erase(slug);
+  }
+
+  // 5. Bundles.
+  for (const BundleAction& b : plan.bundle_fetches) {
+    Status s = deps.write_bundle(b);
+    if (!s.ok()) {
+      report->memory_domains.errors.push_back({"", b.slug, s.message()});
+      auto prev = previous.memory_domains.find(b.slug);
+      if (prev != previous.memory_domains.end()) {
+        next->memory_domains[b.slug] = prev->second;
+      } else {
+        next->memory_domains.erase(b.slug);
+      }
+      if (s.code() == StatusCode::kUnauthorized) {
+        FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), *next));
+        return s;
+      }
+      continue;
+    }
+    next->memory_domains[b.slug] = MemoryEntry{b.slug, b.md5, b.path};
+    if (b.is_new) {
+      ++report->memory_domains.added;
+    } else {
+      ++report->memory_domains.updated;
+    }
+  }
+  for (const BundleDrop& d : plan.bundle_drops) {
+    const std::string path =
+        d.previous.path.empty() ? layout.bundle_path(d.slug) : d.previous.path;
+    Status s = env->RemoveFile(path);
+    if (!s.ok() && !s.IsNotFound()) {
+      report->memory_domains.errors.push_back({"", d.slug, s.message()});
+      continue;
+    }
+    const std::string dir = DirName(path);
+    Status rd = env->RemoveDir(dir);
+    if (!rd.ok() && !rd.IsNotFound()) {
+      std::string names;
+      if (!ForeignEntries(env, dir, &names)) {
+        // Kept in the state: the next pull removes the directory again.
+        report->memory_domains.errors.push_back({"", d.slug, rd.message()});
+        continue;
+      }
+      report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" +
+                              names + ")");
+    }
+    next->memory_domains.erase(d.slug);
+    ++report->memory_domains.removed;
+  }
+
+  // 6. The record.
+  next->last_sync_unix = env->NowUnixNanos() / 1000000000;
+  return SaveSyncState(env, layout.state_path(), *next);
+}
+
+}  // namespace ferry::pull

@@ -1,0 +1,189 @@
+#include "pull/pull_engine.h"
+
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "base/file_util.h"
+#include "base/path.h"
+#include "net/http_status.h"
+#include "net/url.h"
+#include "pull/audit.h"
+#include "pull/bundles.h"
+#include "pull/downloader.h"
+#include "pull/executor.h"
+#include "pull/manifest.h"
+#include "pull/observe.h"
+#include "pull/planner.h"
+#include "pull/views_sql.h"
+#include "store/content_store.h"
+#include "store/digest_cache.h"
+#include "store/linker.h"
+#include "store/workspace_layout.h"
+#include "store/workspace_lock.h"
+
+namespace ferry::pull {
+namespace {
+
+Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o) {
+  FERRY_ASSIGN_OR_RETURN(std::string url, ManifestUrlFor(o.server_url));
+  std::string body;
+  Status got = RetryWithBackoff(env, o.retry, [&](int) -> Status {
+    HttpRequest req;
+    req.url = url;
+    req.headers = AuthHeaders(o.token);
+    FERRY_ASSIGN_OR_RETURN(HttpResponse resp, SendAndCollect(http, req, kMaxManifestBytes));
+    FERRY_RETURN_IF_ERROR(StatusFromHttpResponse(resp, "GET", url));
+    if (resp.status != 200) {
+      return Status::InvalidArgument("GET " + url + ": unexpected HTTP " +
+                                     std::to_string(resp.status) + " for the manifest");
+    }
+    body = std::move(resp.body);
+    return Status::OK();
+  });
+  if (!got.ok()) {
+    if (got.code() == StatusCode::kUnauthorized) {
+      return got.WithContext("the server refused the token (pass --token, set FERRY_TOKEN or "
+                             "write the token file)");
+    }
+    if (got.code() == StatusCode::kNotFound) {
+      // A 404 for the manifest means --server is not a catalog server: unreachable, not usage.
+      return Status::Unavailable(got.message() + " (is --server the catalog server?)", false);
+    }
+    return got;
+  }
+  return ParseManifest(body, url);
+}
+
+// Removes partial downloads that no fetch of this run will resume (a file that changed
+// version, or a table that left the stack), keeping the ones of failed fetches.
+void CleanPartials(Env* env, const WorkspaceLayout& layout, const Plan& plan,
+                   const std::set<std::string>& keep) {
+  Result<std::vector<DirEntry>> entries = env->ListDir(layout.partial_dir());
+  if (!entries.ok()) return;
+  for (const DirEntry& e : *entries) {
+    const std::string path = JoinPath(layout.partial_dir(), e.name);
+    if (keep.count(path)) continue;
+    IgnoreError(RemoveTree(env, path), "a stale partial only costs disk space");
+  }
+  (void)plan;
+}
+
+}  // namespace
+
+Result<std::string> ManifestUrlFor(const std::string& server_url) {
+  std::string base = server_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return ResolveUrl(base + "/", "api/sync/manifest");
+}
+
+Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
+  const int64_t start_ns = env->NowMonotonicNanos();
+  const WorkspaceLayout layout(o.workspace);
+  PullOutcome out;
+
+  std::unique_ptr<FileLock> lock;
+  if (!o.dry_run) {
+    FERRY_ASSIGN_OR_RETURN(lock, LockWorkspace(env, layout, "pull", o.wait_for_lock));
+  }
+
+  FERRY_ASSIGN_OR_RETURN(Manifest manifest, FetchManifest(env, http, o));
+
+  DigestCache cache(env, layout.digests_path());
+  FERRY_RETURN_IF_ERROR(cache.Load());
+  if (!cache.load_warning().empty()) out.report.notes.push_back(cache.load_warning());
+
+  bool rebuilt = false;
+  std::vector<std::string> notes;
+  FERRY_ASSIGN_OR_RETURN(SyncState previous,
+                         LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes));
+  for (std::string& n : notes) out.report.notes.push_back(std::move(n));
+
+  Linker linker(env, o.link_order);
+  if (!o.dry_run) {
+    FERRY_ASSIGN_OR_RETURN(std::vector<std::string> recovered,
+                           RecoverInterruptedInstalls(env, layout));
+    for (const std::string& p : recovered) {
+      out.report.healed.push_back("interrupted install: " + p);
+    }
+  }
+
+  FERRY_ASSIGN_OR_RETURN(Observations seen, ObserveWorkspace(env, layout, manifest, previous,
+                                                             &linker, &cache, o.jobs));
+  out.plan = MakePlan(manifest, previous, seen, layout, o.link_order.front());
+
+  if (o.progress) {
+    ProgressEvent e;
+    e.kind = ProgressEvent::Kind::kPlan;
+    e.files_total = out.plan.fetches.size();
+    for (const FetchAction& f : out.plan.fetches) e.bytes_total += f.size_bytes;
+    o.progress->OnEvent(e);
+  }
+
+  if (o.dry_run) {
+    out.report.bytes_hashed = cache.bytes_hashed();
+    out.report.duration_s = (env->NowMonotonicNanos() - start_ns) / 1e9;
+    return out;
+  }
+
+  DownloadOptions dl;
+  dl.jobs = o.jobs;
+  dl.retry = o.retry;
+  dl.token = o.token;
+  dl.progress = o.progress;
+  Downloader downloader(env, http, layout, &cache, dl);
+
+  ExecutorDeps deps;
+  deps.env = env;
+  deps.layout = &layout;
+  deps.linker = &linker;
+  deps.cache = &cache;
+  deps.downloader = &downloader;
+  deps.jobs = o.jobs;
+  deps.write_bundle = [&](const BundleAction& b) {
+    return FetchBundle(env, http, o.retry, o.token, b);
+  };
+  std::set<std::string> verified;
+  deps.verified_refs = &verified;
+  SyncState next;
+  Status applied = ExecutePlan(out.plan, previous, deps, &next, &out.report);
+  out.report.bytes_downloaded = downloader.bytes_downloaded();
+  if (!applied.ok()) {
+    IgnoreError(cache.Save(), "the digest cache is only an optimisation");
+    return applied;
+  }
+
+  // Partials worth keeping: those of this run's fetches (an installed one was renamed away;
+  // a failed one is resumed next time). Everything else is a stale version.
+  std::set<std::string> keep;
+  for (const FetchAction& f : out.plan.fetches) keep.insert(Downloader::PartialPathFor(layout, f));
+  CleanPartials(env, layout, out.plan, keep);
+
+  Status views = WriteViewsSqlIfChanged(env, layout, next);
+  if (!views.ok()) out.report.notes.push_back("could not write views.sql: " + views.message());
+
+  FERRY_ASSIGN_OR_RETURN(AuditFindings audit,
+                         AuditWorkspace(env, layout, &next, &linker, &cache, /*heal=*/true,
+                                        AuditHints{&verified, /*walk_only_if_needed=*/!rebuilt}));
+  if (audit.state_changed) FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), next));
+  if (audit.state_changed) {
+    Status v = WriteViewsSqlIfChanged(env, layout, next);
+    if (!v.ok()) out.report.notes.push_back("could not write views.sql: " + v.message());
+  }
+  for (std::string& v : audit.violations) out.report.invariant_violations.push_back(std::move(v));
+  for (std::string& h : audit.healed) out.report.healed.push_back(std::move(h));
+  for (std::string& n : audit.notes) out.report.notes.push_back(std::move(n));
+  for (const std::string& n : linker.drop_notes()) out.report.notes.push_back(n);
+
+  IgnoreError(cache.Save(), "the digest cache is only an optimisation");
+  out.report.bytes_hashed = cache.bytes_hashed();
+  out.report.duration_s = (env->NowMonotonicNanos() - start_ns) / 1e9;
+  if (o.progress) {
+    ProgressEvent e;
+    e.kind = ProgressEvent::Kind::kFinish;
+    o.progress->OnEvent(e);
+  }
+  return out;
+}
+
+}  // namespace ferry::pull

@@ -1,0 +1,60 @@
+// The `ferry pull` orchestrator: makes a workspace match a catalog server's manifest.
+//
+//   lock (LockWorkspace; --wait)          one pull per workspace; kBusy names the holder
+//   fetch manifest (Bearer token)         capped at kMaxManifestBytes, retried on 5xx
+//   parse                                 a malformed manifest stops here: nothing changed
+//   load state (+ digest cache)           a corrupt state is rebuilt from disk
+//   recover interrupted installs
+//   observe + plan                        --dry-run stops here and returns the plan
+//   execute                               executor.h: downloads, links, drops, bundles
+//   views.sql                             rewritten only when its text changes
+//   audit + heal                          audit.h
+//   report
+//
+// Whole-pull failures are returned as a Status: kUnavailable (server unreachable / 5xx after
+// retries), kUnauthorized (401/403), kInvalidArgument (malformed manifest), kBusy (workspace
+// locked). Per-entry failures are in the report; the rest of the pull goes on.
+//
+// Thread-safety: RunPull may run concurrently for different workspaces.
+#ifndef FERRY_PULL_PULL_ENGINE_H_
+#define FERRY_PULL_PULL_ENGINE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/env.h"
+#include "ferry/http_client.h"
+#include "ferry/progress.h"
+#include "net/retry.h"
+#include "pull/plan.h"
+#include "pull/report.h"
+#include "store/sync_state.h"
+
+namespace ferry::pull {
+
+struct PullOptions {
+  std::string workspace;   // absolute
+  std::string server_url;  // e.g. http://catalog:8080 (the manifest is <server>/api/sync/manifest)
+  std::string token;       // "" = no Authorization header
+  int jobs = 4;
+  std::vector<LinkStrategy> link_order = DefaultLinkOrder();
+  bool dry_run = false;
+  bool wait_for_lock = false;
+  RetryPolicy retry;
+  ProgressSink* progress = nullptr;  // may be null
+};
+
+struct PullOutcome {
+  SyncReport report;
+  Plan plan;  // what was planned (printed by --dry-run)
+};
+
+Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& options);
+
+// <server>/api/sync/manifest.
+Result<std::string> ManifestUrlFor(const std::string& server_url);
+
+}  // namespace ferry::pull
+
+#endif  // FERRY_PULL_PULL_ENGINE_H_

@@ -1,0 +1,635 @@
+// The pull engine end to end on MemEnv + ScriptedHttpClient: every scenario of seed 002
+// (randomized invariants, idempotent re-pull, shared table across packages, memory-domain
+// lifecycle) and the behaviours of issue 3 (updated counts, remote entries, wrong bytes,
+// resume, 401, malformed manifest, corrupt state, foreign files, partitioned tables, lock).
+#include "pull/pull_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "base/fault_injection_env.h"
+#include "base/mem_env.h"
+#include "pull/pull_test_util.h"
+#include "store/workspace_lock.h"
+
+namespace ferry::pull {
+namespace {
+
+using nlohmann::json;
+using testing::BundleBytes;
+using testing::ExpectInvariants;
+using testing::FakeCatalog;
+using testing::Md5Hex;
+using testing::Package;
+using testing::ReadAll;
+using testing::TableBytes;
+
+constexpr char kRoot[] = "/ws";
+
+class PullEngineTest : public ::testing::Test {
+ protected:
+  PullEngineTest() : catalog_(&http_), layout_(kRoot) {}
+
+  PullOptions Options(Env* env_unused = nullptr) {
+    (void)env_unused;
+    PullOptions o;
+    o.workspace = kRoot;
+    o.server_url = testing::kServer;
+    o.token = "secret";
+    o.jobs = 3;
+    o.retry.initial_backoff_ms = 1;
+    o.link_order = order_;
+    return o;
+  }
+
+  // Pulls on `env` (default: the MemEnv), advancing the clock first so digest cache entries
+  // of the previous pull are not "racy" (as between two real pulls a few seconds apart).
+  Result<PullOutcome> Pull(Env* env = nullptr, PullOptions* opts = nullptr) {
+    mem_.AdvanceClock(10'000'000'000);
+    PullOptions o = opts ? *opts : Options();
+    return RunPull(env ? env : &mem_, &http_, o);
+  }
+
+  PullOutcome PullOk(Env* env = nullptr) {
+    Result<PullOutcome> r = Pull(env);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok()) return {};
+    return std::move(r).value();
+  }
+
+  size_t Downloads() const {
+    size_t n = 0;
+    for (const HttpRequest& r : http_.requests()) {
+      if (r.url.find("/api/data/") != std::string::npos) ++n;
+    }
+    return n;
+  }
+
+  MemEnv mem_;
+  ScriptedHttpClient http_;
+  FakeCatalog catalog_;
+  WorkspaceLayout layout_;
+  std::vector<LinkStrategy> order_ = DefaultLinkOrder();
+};
+
+// ---------------------------------------------------------------------------------------
+// Seed 002: test_pull_invariants_property, over several seeds and every link strategy.
+
+struct PropertyCase {
+  const char* order;
+  uint32_t seed;
+};
+
+class PullPropertyTest : public PullEngineTest,
+                         public ::testing::WithParamInterface<PropertyCase> {};
+
+TEST_P(PullPropertyTest, InvariantsHoldAfterEveryPullOfARandomManifestSequence) {
+  order_ = *ParseLinkOrder(GetParam().order);
+  std::mt19937 rng(GetParam().seed);
+  auto chance = [&](double p) { return std::uniform_real_distribution<>(0, 1)(rng) < p; };
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<>(lo, hi)(rng); };
+  const std::vector<std::string> pool = {"tbl_a", "tbl_b", "tbl_c", "tbl_d", "tbl_e", "tbl_f"};
+  std::map<std::string, int> version;
+  auto sample = [&](int k) {
+    std::vector<std::string> v = pool;
+    std::shuffle(v.begin(), v.end(), rng);
+    v.resize(k);
+    return v;
+  };
+
+  for (int step = 0; step < 8; ++step) {
+    // Pass 1: membership and the version of every table named (one md5 per id per manifest).
+    std::vector<std::string> direct = sample(pick(0, 3));
+    std::vector<std::pair<std::string, std::vector<std::string>>> pkgs;
+    int n_pkgs = pick(0, 3);
+    for (int i = 0; i < n_pkgs; ++i) pkgs.push_back({"pkg" + std::to_string(i), sample(pick(1, 3))});
+    std::set<std::string> named(direct.begin(), direct.end());
+    for (auto& [slug, ts] : pkgs) named.insert(ts.begin(), ts.end());
+    for (const std::string& id : named) {
+      int& v = version[id];
+      if (v == 0) v = 1;
+      if (chance(0.3)) ++v;
+      catalog_.SetTable(id, TableBytes(id, v));
+    }
+    // Pass 2: entries. Occasionally a table swaps packages by name (same name, other id).
+    json jdirect = json::array();
+    for (const std::string& id : direct) jdirect.push_back(catalog_.Entry(id, id.substr(4)));
+    json jpkgs = json::array();
+    for (auto& [slug, ts] : pkgs) {
+      json tables = json::array();
+      for (const std::string& id : ts) tables.push_back(catalog_.Entry(id, id.substr(4)));
+      jpkgs.push_back(Package(slug, tables));
+    }
+    json jdomains = json::array();
+    for (const std::string slug : {"ops", "finance", "ml"}) {
+      if (!chance(0.5)) continue;
+      int& v = version["dom_" + slug];
+      if (v == 0) v = 1;
+      if (chance(0.3)) ++v;
+      catalog_.SetBundle(slug, BundleBytes(slug, v));
+      jdomains.push_back(catalog_.Domain(slug));
+    }
+    catalog_.SetManifest(jdirect, jpkgs, jdomains);
+
+    PullOutcome out = PullOk();
+    EXPECT_EQ(out.report.total_errors(), 0);
+    EXPECT_TRUE(out.report.invariant_violations.empty())
+        << out.report.invariant_violations.front();
+    ExpectInvariants(&mem_, layout_, catalog_, "step " + std::to_string(step));
+    if (HasFailure()) return;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SeedsAndStrategies, PullPropertyTest,
+    ::testing::Values(PropertyCase{"reflink,symlink,hardlink,copy", 42},
+                      PropertyCase{"reflink,symlink,hardlink,copy", 1337},
+                      PropertyCase{"symlink", 2024}, PropertyCase{"symlink", 7},
+                      PropertyCase{"hardlink", 99}, PropertyCase{"hardlink", 4242},
+                      PropertyCase{"copy", 5}, PropertyCase{"copy", 77},
+                      PropertyCase{"symlink", 31337}, PropertyCase{"hardlink", 8}));
+
+// ---------------------------------------------------------------------------------------
+// Seed 002: test_pull_invariants_idempotent_repull — and "touches no file".
+
+TEST_F(PullEngineTest, IdempotentRepullReportsZeroChangesAndTouchesNoFile) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
+  catalog_.SetBundle("ops", BundleBytes("ops", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}),
+                       json::array({Package("sales", json::array({catalog_.Entry("tbl_a", "a"),
+                                                                   catalog_.Entry("tbl_b", "b")}))}),
+                       json::array({catalog_.Domain("ops")}));
+  PullOutcome first = PullOk();
+  EXPECT_EQ(first.report.direct_tables.added, 1);
+  EXPECT_EQ(first.report.data_packages.added, 2);
+  EXPECT_EQ(first.report.memory_domains.added, 1);
+  EXPECT_EQ(Downloads(), 2u);  // tbl_a once, although three... two references want it
+  ExpectInvariants(&mem_, layout_, catalog_, "first");
+
+  FaultInjectionEnv watch(&mem_);
+  const size_t requests_before = http_.requests().size();
+  PullOutcome second = PullOk(&watch);
+  EXPECT_EQ(second.report.total_changes(), 0);
+  EXPECT_EQ(second.report.total_errors(), 0);
+  EXPECT_EQ(second.report.bytes_downloaded, 0u);
+  EXPECT_TRUE(second.plan.empty());
+  for (const std::string& step : watch.log()) {
+    EXPECT_EQ(step.find("/ws/data/"), std::string::npos) << "no-op pull wrote: " << step;
+    EXPECT_EQ(step.find("/ws/memory/"), std::string::npos) << "no-op pull wrote: " << step;
+  }
+  // Only the manifest was requested.
+  ASSERT_EQ(http_.requests().size(), requests_before + 1);
+  EXPECT_EQ(http_.requests().back().url, catalog_.ManifestUrl());
+  ExpectInvariants(&mem_, layout_, catalog_, "second");
+
+  // The digests recorded while the first pull downloaded are "racy" (recorded within
+  // DigestCache::kRacyWindowNs of the files' mtime), so the second pull re-hashed them once and
+  // recorded trusted entries; from then on a no-op pull reads no file bytes at all.
+  FaultInjectionEnv watch3(&mem_);
+  PullOutcome third = PullOk(&watch3);
+  EXPECT_EQ(third.report.total_changes(), 0);
+  EXPECT_EQ(third.report.bytes_hashed, 0u) << "a no-op pull must read no file bytes";
+  for (const std::string& step : watch3.log()) {
+    EXPECT_EQ(step.find("/ws/data/"), std::string::npos) << "no-op pull wrote: " << step;
+    EXPECT_EQ(step.find("/ws/memory/"), std::string::npos) << "no-op pull wrote: " << step;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Seed 002: test_pull_invariants_remove_with_overlap_preserves_shared.
+
+TEST_F(PullEngineTest, DropPackageKeepsTableSharedWithAnotherAndBothDropsRemoveIt) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  const json a = catalog_.Entry("tbl_a", "a");
+  catalog_.SetManifest(json::array(),
+                       json::array({Package("p1", json::array({a})), Package("p2", json::array({a}))}),
+                       json::array());
+  PullOk();
+  const std::string shared = layout_.shared_path("tbl_a");
+  ASSERT_TRUE(*PathExists(&mem_, shared));
+  EXPECT_EQ(Downloads(), 1u);
+  ExpectInvariants(&mem_, layout_, catalog_, "both");
+
+  catalog_.SetManifest(json::array(), json::array({Package("p1", json::array({a}))}), json::array());
+  PullOutcome drop_one = PullOk();
+  EXPECT_EQ(drop_one.report.data_packages.removed, 1);
+  EXPECT_TRUE(*PathExists(&mem_, shared)) << "shared parquet must survive while p1 holds it";
+  EXPECT_FALSE(*PathExists(&mem_, layout_.package_dir("p2")));
+  ExpectInvariants(&mem_, layout_, catalog_, "p1 only");
+
+  catalog_.SetManifest(json::array(), json::array(), json::array());
+  PullOutcome drop_both = PullOk();
+  EXPECT_EQ(drop_both.report.data_packages.removed, 1);
+  EXPECT_FALSE(*PathExists(&mem_, shared)) << "shared parquet must go when its count hits 0";
+  ExpectInvariants(&mem_, layout_, catalog_, "none");
+}
+
+// ---------------------------------------------------------------------------------------
+// Seed 002: test_pull_invariants_memory_domain_lifecycle.
+
+TEST_F(PullEngineTest, MemoryDomainLifecycle) {
+  catalog_.SetBundle("finance", BundleBytes("finance", 1));
+  catalog_.SetManifest(json::array(), json::array(), json::array({catalog_.Domain("finance")}));
+  PullOutcome added = PullOk();
+  EXPECT_EQ(added.report.memory_domains.added, 1);
+  const std::string bundle = layout_.bundle_path("finance");
+  EXPECT_EQ(ReadAll(&mem_, bundle), BundleBytes("finance", 1));
+  ExpectInvariants(&mem_, layout_, catalog_, "added");
+
+  // Same token: not re-fetched. New token: re-fetched, counted as updated.
+  size_t fetches = http_.CountRequests("GET", catalog_.BundleUrl("finance"));
+  PullOk();
+  EXPECT_EQ(http_.CountRequests("GET", catalog_.BundleUrl("finance")), fetches);
+  catalog_.SetBundle("finance", BundleBytes("finance", 2));
+  catalog_.SetManifest(json::array(), json::array(), json::array({catalog_.Domain("finance")}));
+  PullOutcome updated = PullOk();
+  EXPECT_EQ(updated.report.memory_domains.updated, 1);
+  EXPECT_EQ(ReadAll(&mem_, bundle), BundleBytes("finance", 2));
+
+  // Missing file: re-fetched even with the same token.
+  ASSERT_TRUE(mem_.RemoveFile(bundle).ok());
+  PullOk();
+  EXPECT_EQ(ReadAll(&mem_, bundle), BundleBytes("finance", 2));
+
+  catalog_.SetManifest(json::array(), json::array(), json::array());
+  PullOutcome removed = PullOk();
+  EXPECT_EQ(removed.report.memory_domains.removed, 1);
+  EXPECT_FALSE(*PathExists(&mem_, bundle));
+  EXPECT_FALSE(*PathExists(&mem_, DirName(bundle)));
+  ExpectInvariants(&mem_, layout_, catalog_, "removed");
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 3 behaviours.
+
+TEST_F(PullEngineTest, UpdatedCountsEveryReferenceOfAChangedTable) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  auto manifest = [&] {
+    const json a = catalog_.Entry("tbl_a", "a");
+    catalog_.SetManifest(json::array({a}),
+                         json::array({Package("p1", json::array({a})),
+                                      Package("p2", json::array({a}))}),
+                         json::array());
+  };
+  manifest();
+  PullOk();
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 2));
+  manifest();
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.direct_tables.updated, 1);
+  EXPECT_EQ(out.report.data_packages.updated, 2) << "the seed counts only the first reference";
+  EXPECT_EQ(Downloads(), 2u);
+  ExpectInvariants(&mem_, layout_, catalog_, "after update");
+}
+
+TEST_F(PullEngineTest, RemoteAndServerOnlyTablesDropTheirLocalCopy) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}),
+                       json::array({Package("p", json::array({catalog_.Entry("tbl_b", "b")}))}),
+                       json::array());
+  PullOk();
+  json a = catalog_.Entry("tbl_a", "a");
+  a["query_mode"] = "remote";
+  json b = catalog_.Entry("tbl_b", "b");
+  b["server_only"] = true;
+  catalog_.SetManifest(json::array({a}), json::array({Package("p", json::array({b}))}),
+                       json::array());
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.direct_tables.removed, 1);
+  EXPECT_EQ(out.report.data_packages.removed, 1);
+  EXPECT_FALSE(*PathExists(&mem_, layout_.reference_path(layout_.direct_dir(), "a")));
+  EXPECT_FALSE(*PathExists(&mem_, layout_.shared_path("tbl_a")));
+  EXPECT_FALSE(*PathExists(&mem_, layout_.shared_path("tbl_b")));
+}
+
+TEST_F(PullEngineTest, WrongBytesKeepThePreviousFileAndReportThatTable) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
+  catalog_.SetManifest(json::array(),
+                       json::array({Package("p", json::array({catalog_.Entry("tbl_a", "a"),
+                                                              catalog_.Entry("tbl_b", "b")}))}),
+                       json::array());
+  PullOk();
+  // The manifest announces v2 of tbl_a, the server keeps serving v1's bytes; tbl_b changes
+  // properly.
+  json a2 = catalog_.Entry("tbl_a", "a");
+  a2["md5"] = Md5Hex(TableBytes("tbl_a", 2));
+  a2["size_bytes"] = TableBytes("tbl_a", 1).size();
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 2));
+  catalog_.SetManifest(json::array(),
+                       json::array({Package("p", json::array({a2, catalog_.Entry("tbl_b", "b")}))}),
+                       json::array());
+  size_t before = http_.CountRequests("GET", catalog_.TableUrl("tbl_a"));
+  PullOutcome out = PullOk();
+  EXPECT_EQ(http_.CountRequests("GET", catalog_.TableUrl("tbl_a")) - before, 3u)
+      << "a mismatch is retried twice";
+  ASSERT_EQ(out.report.data_packages.errors.size(), 1u);
+  EXPECT_EQ(out.report.data_packages.errors[0].name, "a");
+  EXPECT_NE(out.report.data_packages.errors[0].error.find("do not verify"), std::string::npos)
+      << out.report.data_packages.errors[0].error;
+  EXPECT_EQ(out.report.data_packages.updated, 1);  // tbl_b
+  // The previous good file and its reference are untouched.
+  EXPECT_EQ(ReadAll(&mem_, layout_.shared_path("tbl_a")), TableBytes("tbl_a", 1));
+  EXPECT_EQ(ReadAll(&mem_, layout_.reference_path(layout_.package_dir("p"), "a")),
+            TableBytes("tbl_a", 1));
+  EXPECT_EQ(ReadAll(&mem_, layout_.reference_path(layout_.package_dir("p"), "b")),
+            TableBytes("tbl_b", 2));
+  std::vector<std::string> w;
+  SyncState st = *LoadSyncState(&mem_, layout_.state_path(), &w);
+  EXPECT_EQ(st.data_packages["p"]["a"].md5, Md5Hex(TableBytes("tbl_a", 1)));
+}
+
+TEST_F(PullEngineTest, InterruptedDownloadResumesWithRange) {
+  const std::string bytes = TableBytes("tbl_a", 1) + std::string(5000, 'y') + "PAR1";
+  catalog_.SetTable("tbl_a", bytes);
+  ScriptedResponse dies;
+  dies.body = bytes;
+  dies.supports_range = true;
+  dies.fail_after_bytes = 1000;
+  ScriptedResponse ok;
+  ok.body = bytes;
+  ok.supports_range = true;
+  http_.Script("GET", catalog_.TableUrl("tbl_a"), {dies, ok});
+  http_.set_chunk_size(250);
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(), json::array());
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.total_errors(), 0);
+  std::vector<HttpRequest> downloads;
+  for (const HttpRequest& r : http_.requests()) {
+    if (r.url == catalog_.TableUrl("tbl_a")) downloads.push_back(r);
+  }
+  ASSERT_EQ(downloads.size(), 2u);
+  EXPECT_FALSE(downloads[0].range_first.has_value());
+  ASSERT_TRUE(downloads[1].range_first.has_value());
+  EXPECT_EQ(*downloads[1].range_first, 1000u);
+  EXPECT_EQ(out.report.bytes_downloaded, bytes.size()) << "each byte fetched once";
+  EXPECT_EQ(ReadAll(&mem_, layout_.reference_path(layout_.direct_dir(), "a")), bytes);
+}
+
+TEST_F(PullEngineTest, TwoHundredToARangeRequestStartsOver) {
+  const std::string bytes = TableBytes("tbl_a", 3);
+  catalog_.SetTable("tbl_a", bytes);
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(), json::array());
+  // A stale partial from an earlier run of the same version, with garbage in it.
+  const std::string partial =
+      std::string(kRoot) + "/.ferry/partial/tbl_a." + Md5Hex(bytes) + ".part";
+  ASSERT_TRUE(CreateDirs(&mem_, DirName(partial)).ok());
+  ASSERT_TRUE(WriteFileAtomically(&mem_, partial, "garbage!").ok());
+  ScriptedResponse full;
+  full.body = bytes;  // no supports_range: the Range is ignored and 200 comes back
+  http_.Script("GET", catalog_.TableUrl("tbl_a"), {full});
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.total_errors(), 0);
+  EXPECT_EQ(ReadAll(&mem_, layout_.shared_path("tbl_a")), bytes);
+  EXPECT_FALSE(*PathExists(&mem_, partial));
+}
+
+TEST_F(PullEngineTest, ServerErrorThenSuccessIsRetried) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  ScriptedResponse boom;
+  boom.status = 503;
+  boom.body = "busy";
+  ScriptedResponse ok;
+  ok.body = TableBytes("tbl_a", 1);
+  http_.Script("GET", catalog_.TableUrl("tbl_a"), {boom, ok});
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(), json::array());
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.total_errors(), 0);
+  EXPECT_EQ(http_.CountRequests("GET", catalog_.TableUrl("tbl_a")), 2u);
+  ExpectInvariants(&mem_, layout_, catalog_, "after retry");
+}
+
+TEST_F(PullEngineTest, UnauthorizedIsFinalAndNotRetried) {
+  ScriptedResponse denied;
+  denied.status = 401;
+  http_.Script("GET", catalog_.ManifestUrl(), {denied});
+  Result<PullOutcome> r = Pull();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnauthorized);
+  EXPECT_NE(r.status().message().find("refused the token"), std::string::npos);
+  EXPECT_EQ(http_.CountRequests("GET", catalog_.ManifestUrl()), 1u);
+  ASSERT_EQ(http_.requests().size(), 1u);
+  const auto headers = http_.requests()[0].headers;
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers[0].first, "Authorization");
+  EXPECT_EQ(headers[0].second, "Bearer secret");
+}
+
+TEST_F(PullEngineTest, RedirectIsRefusedNamingTheLocation) {
+  ScriptedResponse moved;
+  moved.status = 302;
+  moved.headers["Location"] = "http://elsewhere.test/manifest";
+  http_.Script("GET", catalog_.ManifestUrl(), {moved});
+  Result<PullOutcome> r = Pull();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("http://elsewhere.test/manifest"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(http_.requests().size(), 1u) << "never followed";
+}
+
+TEST_F(PullEngineTest, ForbiddenTableDownloadStopsThePull) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  ScriptedResponse denied;
+  denied.status = 403;
+  http_.Script("GET", catalog_.TableUrl("tbl_a"), {denied});
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(), json::array());
+  Result<PullOutcome> r = Pull();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnauthorized);
+  EXPECT_EQ(http_.CountRequests("GET", catalog_.TableUrl("tbl_a")), 1u);
+}
+
+TEST_F(PullEngineTest, MalformedManifestChangesNothingOnDisk) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(), json::array());
+  PullOk();
+  const std::string state_before = ReadAll(&mem_, layout_.state_path());
+  for (const std::string& body :
+       {std::string("<html>oops</html>"),
+        std::string(R"({"direct_tables": [], "data_packages": [{"slug": "s", "tables": [{"id": "x", "name": 7}]}], "memory_domains": []})"),
+        std::string(R"({"direct_tables": []})")}) {
+    http_.ScriptBody(catalog_.ManifestUrl(), body);
+    FaultInjectionEnv watch(&mem_);
+    Result<PullOutcome> r = Pull(&watch);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    for (const std::string& step : watch.log()) {
+      EXPECT_EQ(step.find("/ws/data"), std::string::npos) << step;
+      EXPECT_EQ(step.find("sync_state"), std::string::npos) << step;
+    }
+  }
+  http_.ScriptBody(catalog_.ManifestUrl(),
+                   R"({"direct_tables": [], "data_packages": [{"slug": "s", "tables": [{"id": "x", "name": 7}]}], "memory_domains": []})");
+  Result<PullOutcome> r = Pull();
+  EXPECT_EQ(r.status().message(),
+            "manifest from http://catalog.test/api/sync/manifest: "
+            "data_packages[0].tables[0].name: expected string, got number");
+  EXPECT_EQ(ReadAll(&mem_, layout_.state_path()), state_before);
+  EXPECT_EQ(ReadAll(&mem_, layout_.reference_path(layout_.direct_dir(), "a")),
+            TableBytes("tbl_a", 1));
+}
+
+TEST_F(PullEngineTest, UnsafeEntryIsRejectedAloneAndItsPreviousEntryKept) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
+  catalog_.SetManifest(json::array(),
+                       json::array({Package("p", json::array({catalog_.Entry("tbl_a", "a")}))}),
+                       json::array());
+  PullOk();
+  json bad_id = catalog_.Entry("tbl_a", "a");
+  bad_id["id"] = "../../etc";
+  json bad_pkg = Package("../evil", json::array({catalog_.Entry("tbl_b", "b")}));
+  json bad_name = catalog_.Entry("tbl_b", "a/b");
+  catalog_.SetManifest(json::array({bad_name, catalog_.Entry("tbl_b", "b")}),
+                       json::array({Package("p", json::array({bad_id})), bad_pkg}),
+                       json::array({{{"slug", ".."}, {"md5", "x"}}}));
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.direct_tables.added, 1);  // "b" still synced
+  ASSERT_EQ(out.report.direct_tables.errors.size(), 1u);
+  EXPECT_EQ(out.report.direct_tables.errors[0].error,
+            "direct_tables[0].name: unsafe path segment 'a/b'");
+  ASSERT_EQ(out.report.data_packages.errors.size(), 2u);
+  EXPECT_EQ(out.report.memory_domains.errors.size(), 1u);
+  EXPECT_EQ(out.report.data_packages.removed, 0) << "p/a's entry was refused, not removed";
+  EXPECT_EQ(ReadAll(&mem_, layout_.reference_path(layout_.package_dir("p"), "a")),
+            TableBytes("tbl_a", 1));
+  EXPECT_FALSE(*PathExists(&mem_, "/etc"));
+  EXPECT_FALSE(*PathExists(&mem_, "/ws/evil"));
+}
+
+TEST_F(PullEngineTest, CorruptStateIsRebuiltFromDiskWithoutRefetching) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetBundle("ops", BundleBytes("ops", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}),
+                       json::array({Package("p", json::array({catalog_.Entry("tbl_a", "a")}))}),
+                       json::array({catalog_.Domain("ops")}));
+  PullOk();
+  ASSERT_TRUE(WriteFileAtomically(&mem_, layout_.state_path(), "{\"direct_tables\": [1, 2").ok());
+  const size_t downloads = Downloads();
+  PullOutcome out = PullOk();
+  EXPECT_EQ(Downloads(), downloads) << "files tracked again from disk, not re-downloaded";
+  EXPECT_EQ(out.report.direct_tables.added + out.report.data_packages.added, 0);
+  bool noted = false;
+  for (const std::string& n : out.report.notes) {
+    noted = noted || n.find("rebuilt from the files on disk") != std::string::npos;
+  }
+  EXPECT_TRUE(noted);
+  ExpectInvariants(&mem_, layout_, catalog_, "after rebuild");
+}
+
+TEST_F(PullEngineTest, AnalystFileInAPackageDirectorySurvivesTheDropOfThePackage) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetManifest(json::array(),
+                       json::array({Package("sales", json::array({catalog_.Entry("tbl_a", "a")}))}),
+                       json::array());
+  PullOk();
+  const std::string mine = layout_.package_dir("sales") + "/notes.txt";
+  ASSERT_TRUE(WriteFileAtomically(&mem_, mine, "my notes").ok());
+  catalog_.SetManifest(json::array(), json::array(), json::array());
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.data_packages.removed, 1);
+  EXPECT_EQ(ReadAll(&mem_, mine), "my notes");
+  bool noted = false;
+  for (const std::string& n : out.report.notes) noted = noted || n.find("notes.txt") != std::string::npos;
+  EXPECT_TRUE(noted);
+  EXPECT_FALSE(*PathExists(&mem_, layout_.shared_path("tbl_a")));
+}
+
+TEST_F(PullEngineTest, PartitionedTableIsADirectorySwappedInWhole) {
+  const std::string p1 = "PAR1 part one PAR1", p2 = "PAR1 part two PAR1";
+  http_.ScriptBody(catalog_.TableUrl("events") + "?part=2026%2F01.parquet", p1);
+  http_.ScriptBody(catalog_.TableUrl("events") + "?part=2026%2F02.parquet", p2);
+  json entry = {{"id", "events"},
+                {"name", "events"},
+                {"parts", json::array({{{"path", "2026/01.parquet"}, {"hash", Md5Hex(p1)}, {"size_bytes", p1.size()}},
+                                       {{"path", "2026/02.parquet"}, {"md5", Md5Hex(p2)}, {"size_bytes", p2.size()}}})}};
+  http_.ScriptBody(catalog_.ManifestUrl(),
+                   json({{"direct_tables", json::array()},
+                         {"data_packages", json::array({Package("logs", json::array({entry}))})},
+                         {"memory_domains", json::array()}})
+                       .dump());
+  PullOutcome out = PullOk();
+  ASSERT_EQ(out.report.total_errors(), 0) << out.report.data_packages.errors[0].error;
+  EXPECT_EQ(out.report.data_packages.added, 1);
+  const std::string ref = layout_.reference_path(layout_.package_dir("logs"), "events");
+  EXPECT_EQ(ReadAll(&mem_, ref + "/2026/01.parquet"), p1);
+  EXPECT_EQ(ReadAll(&mem_, ref + "/2026/02.parquet"), p2);
+  std::string views = ReadAll(&mem_, layout_.views_sql_path());
+  EXPECT_NE(views.find("CREATE OR REPLACE VIEW \"logs\".\"events\" AS SELECT * FROM "
+                       "read_parquet('/ws/data/logs/events.parquet/**/*.parquet');"),
+            std::string::npos)
+      << views;
+  // Idempotent as well.
+  PullOutcome again = PullOk();
+  EXPECT_EQ(again.report.total_changes(), 0);
+  EXPECT_EQ(again.report.bytes_downloaded, 0u);
+}
+
+TEST_F(PullEngineTest, ViewsSqlListsEverySchemaAndView) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "orders")}),
+                       json::array({Package("sales", json::array({catalog_.Entry("tbl_b", "b"),
+                                                                  catalog_.Entry("tbl_a", "a")}))}),
+                       json::array());
+  PullOk();
+  EXPECT_EQ(ReadAll(&mem_, layout_.views_sql_path()),
+            "-- Written by ferry pull: one schema per data package (\"direct\" for direct tables),\n"
+            "-- one view per table. Open with: duckdb -init data/views.sql\n"
+            "CREATE SCHEMA IF NOT EXISTS \"direct\";\n"
+            "CREATE OR REPLACE VIEW \"direct\".\"orders\" AS SELECT * FROM read_parquet('/ws/data/_direct/orders.parquet');\n"
+            "CREATE SCHEMA IF NOT EXISTS \"sales\";\n"
+            "CREATE OR REPLACE VIEW \"sales\".\"a\" AS SELECT * FROM read_parquet('/ws/data/sales/a.parquet');\n"
+            "CREATE OR REPLACE VIEW \"sales\".\"b\" AS SELECT * FROM read_parquet('/ws/data/sales/b.parquet');\n");
+}
+
+TEST_F(PullEngineTest, DryRunPrintsThePlanAndChangesNothing) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(), json::array());
+  PullOptions o = Options();
+  o.dry_run = true;
+  FaultInjectionEnv watch(&mem_);
+  Result<PullOutcome> r = Pull(&watch, &o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(watch.steps(), 0) << watch.log().front();
+  EXPECT_FALSE(*PathExists(&mem_, kRoot));
+  ASSERT_EQ(r->plan.fetches.size(), 1u);
+  std::string text = FormatPlanText(r->plan);
+  EXPECT_NE(text.find("add              _direct/a -> tbl_a"), std::string::npos) << text;
+  EXPECT_EQ(Downloads(), 0u);
+}
+
+TEST_F(PullEngineTest, SecondPullOnALockedWorkspaceFailsNamingTheHolder) {
+  catalog_.SetManifest(json::array(), json::array(), json::array());
+  Result<std::unique_ptr<FileLock>> held = LockWorkspace(&mem_, layout_, "pull", false);
+  ASSERT_TRUE(held.ok());
+  Result<PullOutcome> r = Pull();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kBusy);
+  EXPECT_NE(r.status().message().find("pid "), std::string::npos) << r.status().message();
+  EXPECT_TRUE(http_.requests().empty());
+}
+
+TEST_F(PullEngineTest, HandDeletedReferenceAndCanonicalAreHealedByTheNextPull) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}),
+                       json::array({Package("p", json::array({catalog_.Entry("tbl_b", "b")}))}),
+                       json::array());
+  PullOk();
+  ASSERT_TRUE(mem_.RemoveFile(layout_.reference_path(layout_.direct_dir(), "a")).ok());
+  ASSERT_TRUE(mem_.Chmod(layout_.shared_dir(), 0755).ok());
+  ASSERT_TRUE(mem_.RemoveFile(layout_.shared_path("tbl_b")).ok());
+  // And an orphan nobody references.
+  ASSERT_TRUE(WriteFileAtomically(&mem_, layout_.shared_path("zzz"), "orphan").ok());
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.total_errors(), 0);
+  EXPECT_TRUE(out.report.invariant_violations.empty());
+  ExpectInvariants(&mem_, layout_, catalog_, "healed");
+}
+
+}  // namespace
+}  // namespace ferry::pull

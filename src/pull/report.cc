@@ -1,0 +1,74 @@
+#include "pull/report.h"
+
+#include <cstdio>
+
+namespace ferry::pull {
+namespace {
+
+nlohmann::json TypeToJson(const TypeReport& t, const char* name_key) {
+  nlohmann::json errors = nlohmann::json::array();
+  for (const EntryErrorReport& e : t.errors) {
+    nlohmann::json j = nlohmann::json::object();
+    if (!e.package.empty()) j["package"] = e.package;
+    j[name_key] = e.name;
+    j["error"] = e.error;
+    errors.push_back(std::move(j));
+  }
+  return {{"added", t.added}, {"updated", t.updated}, {"removed", t.removed},
+          {"errors", std::move(errors)}};
+}
+
+void AppendType(std::string* out, const char* label, const TypeReport& t) {
+  *out += std::string(label) + ": " + std::to_string(t.added) + " added, " +
+          std::to_string(t.updated) + " updated, " + std::to_string(t.removed) + " removed" +
+          (t.errors.empty() ? "" : ", " + std::to_string(t.errors.size()) + " failed") + "\n";
+  for (const EntryErrorReport& e : t.errors) {
+    std::string who = e.package.empty() ? e.name : e.package + "/" + e.name;
+    *out += "  error: " + (who.empty() ? std::string() : who + ": ") + e.error + "\n";
+  }
+}
+
+}  // namespace
+
+int SyncReport::total_changes() const {
+  int n = 0;
+  for (const TypeReport* t : {&direct_tables, &data_packages, &memory_domains}) {
+    n += t->added + t->updated + t->removed;
+  }
+  return n;
+}
+
+int SyncReport::total_errors() const {
+  return static_cast<int>(direct_tables.errors.size() + data_packages.errors.size() +
+                          memory_domains.errors.size());
+}
+
+nlohmann::json SyncReportToJson(const SyncReport& r) {
+  nlohmann::json j = nlohmann::json::object();
+  j["direct_tables"] = TypeToJson(r.direct_tables, "name");
+  j["data_packages"] = TypeToJson(r.data_packages, "name");
+  j["memory_domains"] = TypeToJson(r.memory_domains, "slug");
+  j["invariant_violations"] = r.invariant_violations;
+  j["healed"] = r.healed;
+  j["notes"] = r.notes;
+  j["bytes_downloaded"] = r.bytes_downloaded;
+  j["duration_s"] = r.duration_s;
+  return j;
+}
+
+std::string FormatSyncReportText(const SyncReport& r) {
+  std::string out;
+  AppendType(&out, "direct tables", r.direct_tables);
+  AppendType(&out, "data packages", r.data_packages);
+  AppendType(&out, "memory domains", r.memory_domains);
+  for (const std::string& v : r.invariant_violations) out += "  invariant violation: " + v + "\n";
+  for (const std::string& h : r.healed) out += "  healed: " + h + "\n";
+  for (const std::string& n : r.notes) out += "  note: " + n + "\n";
+  char tail[128];
+  std::snprintf(tail, sizeof(tail), "%llu bytes downloaded in %.2f s\n",
+                static_cast<unsigned long long>(r.bytes_downloaded), r.duration_s);
+  out += tail;
+  return out;
+}
+
+}  // namespace ferry::pull

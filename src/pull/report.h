@@ -1,0 +1,61 @@
+// SyncReport: what one pull did, per type, like the seed's SyncReport, plus what the audit
+// found and healed; rendered as a text summary or as the `--json` document:
+//
+//   {"direct_tables":  {"added": 1, "updated": 0, "removed": 0,
+//                       "errors": [{"name": "orders", "error": "..."}]},
+//    "data_packages":  {... errors: [{"package": "sales", "name": "orders", "error": "..."}]},
+//    "memory_domains": {... errors: [{"slug": "playbook", "error": "..."}]},
+//    "invariant_violations": ["..."],   // found by the audit and NOT healed
+//    "healed": ["..."],                 // found by the audit and healed
+//    "notes": ["..."],                  // e.g. files ferry did not create, left in place
+//    "bytes_downloaded": 123, "duration_s": 0.42}
+//
+// Thread-safety: plain values.
+#ifndef FERRY_PULL_REPORT_H_
+#define FERRY_PULL_REPORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ferry::pull {
+
+struct EntryErrorReport {
+  std::string package;  // data_packages only
+  std::string name;     // table name, or the domain slug for memory_domains
+  std::string error;
+};
+
+struct TypeReport {
+  int added = 0;
+  int updated = 0;
+  int removed = 0;
+  std::vector<EntryErrorReport> errors;
+};
+
+struct SyncReport {
+  TypeReport direct_tables;
+  TypeReport data_packages;
+  TypeReport memory_domains;
+  std::vector<std::string> invariant_violations;
+  std::vector<std::string> healed;
+  std::vector<std::string> notes;
+  uint64_t bytes_downloaded = 0;
+  uint64_t bytes_hashed = 0;  // bytes read to verify existing files (0 on a no-op pull)
+  double duration_s = 0;
+
+  int total_changes() const;  // added + updated + removed over the three types
+  int total_errors() const;
+};
+
+nlohmann::json SyncReportToJson(const SyncReport& report);
+
+// "direct tables: 1 added, 0 updated, 0 removed" per type, then each error, violation,
+// healed item and note on its own line, then the bytes and time.
+std::string FormatSyncReportText(const SyncReport& report);
+
+}  // namespace ferry::pull
+
+#endif  // FERRY_PULL_REPORT_H_

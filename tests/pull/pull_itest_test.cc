@@ -1,0 +1,420 @@
+// `ferry pull` end to end: the real binary (FERRY_BINARY) against a catalog server on loopback
+// (cpp-httplib) that speaks docs/PROTOCOL.md, quirks included (no parquet_url, 405 to HEAD),
+// and misbehaves on demand: dies mid-download, answers 500 then 200, serves wrong bytes,
+// refuses the token.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/hasher.h"
+#include "store/workspace_layout.h"
+#include "store/workspace_lock.h"
+#include "support/loopback_http_server.h"
+#include "support/temp_dir.h"
+
+namespace ferry {
+namespace {
+
+using nlohmann::json;
+
+std::string Md5(const std::string& s) {
+  Hasher h(HashAlgorithm::kMd5);
+  h.Update(s);
+  return h.FinishHex();
+}
+
+std::string Parquet(const std::string& id, int version, size_t size) {
+  std::string body = "PAR1" + id + "v" + std::to_string(version);
+  while (body.size() + 4 < size) body += static_cast<char>('a' + body.size() % 26);
+  return body + "PAR1";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+// The catalog server of PROTOCOL.md, scripted per test.
+class FakeServer {
+ public:
+  FakeServer() {
+    auto& s = http_.server();
+    s.Get("/api/sync/manifest", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!Authorized(req, res)) return;
+      std::lock_guard<std::mutex> l(mu_);
+      res.set_content(manifest_.dump(), "application/json");
+    });
+    auto download = [this](const httplib::Request& req, httplib::Response& res) {
+      if (req.method == "HEAD") {  // PROTOCOL.md quirk: HEAD is not supported
+        ++heads_;
+        res.status = 405;
+        return;
+      }
+      if (!Authorized(req, res)) return;
+      const std::string id = req.matches[1];
+      std::string body;
+      int fail_status = 0;
+      size_t die_after = 0;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        ranges_.push_back(req.get_header_value("Range"));
+        paths_.push_back(req.path);
+        if (!files_.count(id)) {
+          res.status = 404;
+          return;
+        }
+        body = wrong_.count(id) ? wrong_[id] : files_[id];
+        if (!fail_statuses_.empty()) {
+          fail_status = fail_statuses_.front();
+          fail_statuses_.erase(fail_statuses_.begin());
+        }
+        if (die_requests_ > 0) {
+          --die_requests_;
+          die_after = die_after_;
+        }
+      }
+      if (fail_status) {
+        res.status = fail_status;
+        res.set_content("try later", "text/plain");
+        return;
+      }
+      res.set_header("ETag", "\"" + Md5(body) + "\"");
+      // httplib slices the provider's output for Range requests (206 + Content-Range).
+      res.set_content_provider(
+          body.size(), "application/octet-stream",
+          [this, body, die_after](size_t offset, size_t length, httplib::DataSink& sink) {
+            size_t n = length;
+            if (die_after && n > die_after) n = die_after;
+            sink.write(body.data() + offset, n);
+            served_ += n;
+            return !(die_after && n < length);  // false: drop the connection mid-body
+          });
+    };
+    s.Get(R"(/api/data/([A-Za-z0-9_.-]+)/download)", download);
+    s.Get(R"(/cdn/([A-Za-z0-9_.-]+))", download);
+    s.Get("/api/memory/bundle", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!Authorized(req, res)) return;
+      std::lock_guard<std::mutex> l(mu_);
+      auto it = bundles_.find(req.get_param_value("domain"));
+      if (it == bundles_.end()) {
+        res.status = 404;
+        return;
+      }
+      res.set_content(it->second, "text/markdown");
+    });
+    http_.Start();
+  }
+
+  std::string url() const { return http_.url(""); }
+
+  void SetFile(const std::string& id, const std::string& bytes) {
+    std::lock_guard<std::mutex> l(mu_);
+    files_[id] = bytes;
+    wrong_.erase(id);
+  }
+  void ServeWrongBytes(const std::string& id, const std::string& bytes) {
+    std::lock_guard<std::mutex> l(mu_);
+    wrong_[id] = bytes;
+  }
+  void SetBundle(const std::string& slug, const std::string& text) {
+    std::lock_guard<std::mutex> l(mu_);
+    bundles_[slug] = text;
+  }
+  void SetManifest(json m) {
+    std::lock_guard<std::mutex> l(mu_);
+    manifest_ = std::move(m);
+  }
+  void FailNext(std::vector<int> statuses) {
+    std::lock_guard<std::mutex> l(mu_);
+    fail_statuses_ = std::move(statuses);
+  }
+  void DieMidBody(int requests, size_t after_bytes) {
+    std::lock_guard<std::mutex> l(mu_);
+    die_requests_ = requests;
+    die_after_ = after_bytes;
+  }
+  std::vector<std::string> ranges() {
+    std::lock_guard<std::mutex> l(mu_);
+    return ranges_;
+  }
+  std::vector<std::string> paths() {
+    std::lock_guard<std::mutex> l(mu_);
+    return paths_;
+  }
+  uint64_t served() const { return served_.load(); }
+  int heads() const { return heads_.load(); }
+
+  json Entry(const std::string& id, const std::string& name) {
+    std::lock_guard<std::mutex> l(mu_);
+    // No parquet_url: the seed server never sends it (PROTOCOL.md quirk).
+    return {{"id", id}, {"name", name}, {"hash", Md5(files_[id])}, {"md5", Md5(files_[id])},
+            {"size_bytes", files_[id].size()}, {"query_mode", "local"}, {"server_only", false}};
+  }
+
+ private:
+  bool Authorized(const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Authorization") == "Bearer good-token") return true;
+    res.status = 401;
+    res.set_content("bad token", "text/plain");
+    return false;
+  }
+
+  testing::LoopbackHttpServer http_;
+  std::mutex mu_;
+  json manifest_;
+  std::map<std::string, std::string> files_, wrong_, bundles_;
+  std::vector<int> fail_statuses_;
+  int die_requests_ = 0;
+  size_t die_after_ = 0;
+  std::vector<std::string> ranges_, paths_;
+  std::atomic<uint64_t> served_{0};
+  std::atomic<int> heads_{0};
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+class PullBinaryTest : public ::testing::Test {
+ protected:
+  PullBinaryTest() : ws_(tmp_.Join("ws")), layout_(ws_) {}
+
+  RunResult Ferry(const std::string& args, const std::string& token = "good-token") {
+    const char* bin = std::getenv("FERRY_BINARY");
+    EXPECT_NE(bin, nullptr) << "FERRY_BINARY is not set";
+    std::string cmd = "FERRY_TOKEN='" + token + "' HOME='" + tmp_.path() + "' '" +
+                      (bin ? bin : "ferry") + "' " + args + " >'" + tmp_.Join("out") + "' 2>'" +
+                      tmp_.Join("err") + "'";
+    int rc = std::system(cmd.c_str());
+    RunResult r;
+    r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    r.out = ReadFile(tmp_.Join("out"));
+    r.err = ReadFile(tmp_.Join("err"));
+    return r;
+  }
+  RunResult Pull(const std::string& extra = "", const std::string& token = "good-token") {
+    return Ferry("pull --server " + server_.url() + " --workspace '" + ws_ + "' " + extra,
+                 token);
+  }
+
+  void StandardStack() {
+    server_.SetFile("orders", Parquet("orders", 1, 200000));
+    server_.SetFile("fx", Parquet("fx", 1, 5000));
+    server_.SetFile("cdn_only", Parquet("cdn_only", 1, 3000));
+    server_.SetBundle("playbook", "# Playbook\n\n## Required\n");
+    json cdn = server_.Entry("cdn_only", "remote_file");
+    cdn["parquet_url"] = server_.url() + "/cdn/cdn_only";  // absolute URL (object store, CDN)
+    server_.SetManifest(
+        {{"server_time", "2026-08-22T14:41:14+00:00"},
+         {"tables", json::object()},
+         {"direct_tables", json::array({server_.Entry("fx", "fx_rates")})},
+         {"data_packages",
+          json::array({{{"id", "p1"}, {"slug", "sales"}, {"name", "Sales"},
+                        {"tables", json::array({server_.Entry("orders", "orders"), cdn})}},
+                       {{"id", "p2"}, {"slug", "finance"}, {"name", "Finance"},
+                        {"tables", json::array({server_.Entry("orders", "orders"),
+                                                server_.Entry("fx", "fx")})}}})},
+         {"memory_domains", json::array({{{"slug", "playbook"}, {"name", "Playbook"},
+                                          {"md5", "tok1"}, {"bundle_url",
+                                          "/api/memory/bundle?domain=playbook"}}})}});
+  }
+
+  testing::TempDir tmp_;
+  FakeServer server_;
+  std::string ws_;
+  WorkspaceLayout layout_;
+};
+
+TEST_F(PullBinaryTest, FullPullOverLoopbackThenNoOpRepull) {
+  StandardStack();
+  RunResult r = Pull("--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["direct_tables"]["added"], 1);
+  EXPECT_EQ(j["data_packages"]["added"], 4);
+  EXPECT_EQ(j["memory_domains"]["added"], 1);
+  for (const char* k : {"direct_tables", "data_packages", "memory_domains"}) {
+    for (const char* f : {"added", "updated", "removed", "errors"}) {
+      EXPECT_TRUE(j[k].contains(f)) << k << "." << f;
+    }
+  }
+  EXPECT_TRUE(j["invariant_violations"].is_array());
+  EXPECT_EQ(j["bytes_downloaded"], 200000 + 5000 + 3000);  // orders once for two packages
+  EXPECT_TRUE(j["duration_s"].is_number());
+
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.package_dir("sales"), "orders")),
+            Parquet("orders", 1, 200000));
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.package_dir("finance"), "fx")),
+            Parquet("fx", 1, 5000));
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.package_dir("sales"), "remote_file")),
+            Parquet("cdn_only", 1, 3000));
+  EXPECT_EQ(ReadFile(layout_.bundle_path("playbook")), "# Playbook\n\n## Required\n");
+  EXPECT_NE(ReadFile(layout_.views_sql_path()).find("CREATE OR REPLACE VIEW \"finance\".\"fx\""),
+            std::string::npos);
+  // The canonical is read-only.
+  struct stat st;
+  ASSERT_EQ(stat(layout_.shared_path("orders").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0444u);
+  // parquet_url omitted -> the fallback; absolute parquet_url -> used as is; never a HEAD.
+  std::vector<std::string> paths = server_.paths();
+  EXPECT_EQ(std::count(paths.begin(), paths.end(), "/api/data/orders/download"), 1);
+  EXPECT_EQ(std::count(paths.begin(), paths.end(), "/cdn/cdn_only"), 1);
+  EXPECT_EQ(server_.heads(), 0);
+
+  const size_t requests = server_.paths().size();
+  RunResult again = Pull("--json");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  json k = json::parse(again.out);
+  for (const char* t : {"direct_tables", "data_packages", "memory_domains"}) {
+    EXPECT_EQ(k[t]["added"], 0);
+    EXPECT_EQ(k[t]["updated"], 0);
+    EXPECT_EQ(k[t]["removed"], 0);
+  }
+  EXPECT_EQ(k["bytes_downloaded"], 0);
+  EXPECT_EQ(server_.paths().size(), requests);
+}
+
+TEST_F(PullBinaryTest, ServerThatDiesMidDownloadIsResumedWithRange) {
+  const std::string big = Parquet("orders", 1, 300000);
+  server_.SetFile("orders", big);
+  server_.SetManifest({{"direct_tables", json::array({server_.Entry("orders", "orders")})},
+                       {"data_packages", json::array()},
+                       {"memory_domains", json::array()}});
+  // Every attempt of the first run dies after 10000 bytes (4 attempts with backoff).
+  server_.DieMidBody(4, 10000);
+  RunResult first = Pull("--json");
+  EXPECT_EQ(first.exit_code, 1) << first.err << first.out;
+  EXPECT_FALSE(Exists(layout_.reference_path(layout_.direct_dir(), "orders")));
+  std::vector<std::string> ranges = server_.ranges();
+  ASSERT_EQ(ranges.size(), 4u);
+  EXPECT_EQ(ranges[0], "");
+  EXPECT_EQ(ranges[1], "bytes=10000-");
+  EXPECT_EQ(ranges[3], "bytes=30000-");
+
+  RunResult second = Pull("--json");
+  ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
+  ranges = server_.ranges();
+  ASSERT_EQ(ranges.size(), 5u);
+  EXPECT_EQ(ranges[4], "bytes=40000-") << "the next pull resumes where the partial ends";
+  EXPECT_EQ(server_.served(), big.size()) << "every byte crossed the wire exactly once";
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "orders")), big);
+}
+
+TEST_F(PullBinaryTest, ServerErrorThenSuccessIsRetried) {
+  server_.SetFile("fx", Parquet("fx", 1, 4000));
+  server_.SetManifest({{"direct_tables", json::array({server_.Entry("fx", "fx")})},
+                       {"data_packages", json::array()},
+                       {"memory_domains", json::array()}});
+  server_.FailNext({500});
+  RunResult r = Pull();
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(server_.paths().size(), 2u);
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "fx")), Parquet("fx", 1, 4000));
+}
+
+TEST_F(PullBinaryTest, WrongBytesKeepTheOldFileAndFailThatTable) {
+  server_.SetFile("fx", Parquet("fx", 1, 4000));
+  server_.SetFile("eu", Parquet("eu", 1, 4000));
+  auto manifest = [&] {
+    server_.SetManifest({{"direct_tables", json::array({server_.Entry("fx", "fx"),
+                                                        server_.Entry("eu", "eu")})},
+                         {"data_packages", json::array()},
+                         {"memory_domains", json::array()}});
+  };
+  manifest();
+  ASSERT_EQ(Pull().exit_code, 0);
+  server_.SetFile("fx", Parquet("fx", 2, 4000));
+  server_.SetFile("eu", Parquet("eu", 2, 4000));
+  manifest();
+  server_.ServeWrongBytes("fx", Parquet("fx", 3, 4000));  // corrupted on the way
+  RunResult r = Pull("--json");
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  json j = json::parse(r.out);
+  ASSERT_EQ(j["direct_tables"]["errors"].size(), 1u);
+  EXPECT_EQ(j["direct_tables"]["errors"][0]["name"], "fx");
+  EXPECT_EQ(j["direct_tables"]["updated"], 1);  // eu
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "fx")), Parquet("fx", 1, 4000));
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "eu")), Parquet("eu", 2, 4000));
+}
+
+TEST_F(PullBinaryTest, RefusedTokenExitsThree) {
+  StandardStack();
+  RunResult r = Pull("", "wrong-token");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("HTTP 401"), std::string::npos) << r.err;
+  EXPECT_FALSE(Exists(layout_.data_dir()));
+}
+
+TEST_F(PullBinaryTest, UnreachableServerExitsThree) {
+  RunResult r = Ferry("pull --server http://127.0.0.1:1 --workspace '" + ws_ + "'");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+}
+
+TEST_F(PullBinaryTest, LockedWorkspaceExitsFiveNamingTheHolder) {
+  StandardStack();
+  Result<std::unique_ptr<FileLock>> held = LockWorkspace(Env::Default(), layout_, "pull", false);
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  RunResult r = Pull();
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("pid " + std::to_string(getpid())), std::string::npos) << r.err;
+  EXPECT_TRUE(server_.paths().empty());
+}
+
+TEST_F(PullBinaryTest, DryRunPrintsThePlanAndChangesNothing) {
+  StandardStack();
+  RunResult r = Pull("--dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("fetch            orders"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("add              sales/orders -> orders"), std::string::npos) << r.out;
+  EXPECT_FALSE(Exists(ws_));
+  EXPECT_TRUE(server_.paths().empty());
+  RunResult j = Pull("--dry-run --json");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  json plan = json::parse(j.out);
+  EXPECT_EQ(plan["dry_run"], true);
+  EXPECT_EQ(plan["plan"]["fetches"].size(), 3u);
+  EXPECT_FALSE(Exists(ws_));
+}
+
+TEST_F(PullBinaryTest, AuditHealsWhatAHumanBroke) {
+  StandardStack();
+  ASSERT_EQ(Pull().exit_code, 0);
+  const std::string ref = layout_.reference_path(layout_.package_dir("sales"), "orders");
+  ASSERT_EQ(unlink(ref.c_str()), 0);
+  std::ofstream(layout_.package_dir("sales") + "/my_notes.txt") << "mine";
+  std::ofstream(layout_.state_path()) << "{not json";
+  RunResult check = Ferry("audit --json --workspace '" + ws_ + "'");
+  EXPECT_EQ(check.exit_code, 1) << check.err << check.out;
+  RunResult heal = Ferry("audit --heal --json --workspace '" + ws_ + "'");
+  EXPECT_EQ(heal.exit_code, 0) << heal.err << heal.out;
+  json j = json::parse(heal.out);
+  EXPECT_EQ(j["state_rebuilt"], true);
+  EXPECT_EQ(ReadFile(layout_.package_dir("sales") + "/my_notes.txt"), "mine");
+  // The state was rebuilt from disk: the next pull re-makes the deleted reference without
+  // downloading anything else than... nothing: the canonical is still there.
+  const size_t requests = server_.paths().size();
+  RunResult r = Pull("--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(ReadFile(ref), Parquet("orders", 1, 200000));
+  EXPECT_EQ(server_.paths().size(), requests);
+  RunResult clean = Ferry("audit --workspace '" + ws_ + "'");
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+}
+
+}  // namespace
+}  // namespace ferry
