@@ -1,0 +1,202 @@
+#include "store/digest_cache.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file_util.h"
+#include "base/hasher.h"
+#include "base/json_util.h"
+#include "base/path.h"
+
+namespace ferry {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kFormatVersion = 1;
+
+bool GetU64(const json& j, const char* key, uint64_t* out) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_unsigned()) {
+    if (it != j.end() && it->is_number_integer() && it->get<int64_t>() >= 0) {
+      *out = it->get<uint64_t>();
+      return true;
+    }
+    return false;
+  }
+  *out = it->get<uint64_t>();
+  return true;
+}
+
+bool GetI64(const json& j, const char* key, int64_t* out) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return false;
+  *out = it->get<int64_t>();
+  return true;
+}
+
+}  // namespace
+
+DigestCache::DigestCache(Env* env, std::string path) : env_(env), path_(std::move(path)) {}
+
+bool DigestCache::Matches(const Entry& e, const FileInfo& info) {
+  return e.dev == info.device && e.ino == info.inode && e.size == info.size &&
+         e.mtime_ns == info.mtime_ns && e.ctime_ns == info.ctime_ns;
+}
+
+DigestCache::Entry DigestCache::MakeEntry(const FileInfo& info, std::string md5) {
+  Entry e;
+  e.dev = info.device;
+  e.ino = info.inode;
+  e.size = info.size;
+  e.mtime_ns = info.mtime_ns;
+  e.ctime_ns = info.ctime_ns;
+  e.md5 = std::move(md5);
+  e.recorded_ns = env_->NowUnixNanos();
+  return e;
+}
+
+Status DigestCache::Load() {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.clear();
+  dirty_ = false;
+  load_warning_.clear();
+  Result<std::string> text = ReadFileToString(env_, path_, kMaxFileBytes);
+  if (!text.ok()) {
+    if (text.status().IsNotFound()) return Status::OK();
+    if (text.status().code() != StatusCode::kInvalidArgument) return text.status();
+    load_warning_ = text.status().message() + "; starting with an empty digest cache";
+    dirty_ = true;  // replace the oversized file on the next Save
+    return Status::OK();
+  }
+  Result<json> parsed = ParseJson(*text, path_);
+  if (!parsed.ok()) {
+    load_warning_ = parsed.status().message() + "; starting with an empty digest cache";
+    dirty_ = true;
+    return Status::OK();
+  }
+  const json& root = *parsed;
+  auto entries = root.is_object() ? root.find("entries") : root.end();
+  if (!root.is_object() || root.value("version", 0) != kFormatVersion ||
+      entries == root.end() || !entries->is_object()) {
+    load_warning_ = "digest cache " + path_ +
+                    " has an unknown layout; starting with an empty digest cache";
+    dirty_ = true;
+    return Status::OK();
+  }
+  size_t dropped = 0;
+  for (const auto& [file, j] : entries->items()) {
+    Entry e;
+    auto md5 = j.is_object() ? j.find("md5") : j.end();
+    if (!j.is_object() || !GetU64(j, "dev", &e.dev) || !GetU64(j, "ino", &e.ino) ||
+        !GetU64(j, "size", &e.size) || !GetI64(j, "mtime_ns", &e.mtime_ns) ||
+        !GetI64(j, "ctime_ns", &e.ctime_ns) || !GetI64(j, "recorded_ns", &e.recorded_ns) ||
+        md5 == j.end() || !md5->is_string()) {
+      ++dropped;
+      continue;
+    }
+    e.md5 = md5->get<std::string>();
+    entries_.emplace(file, std::move(e));
+  }
+  if (dropped > 0) {
+    load_warning_ = "digest cache " + path_ + ": " + std::to_string(dropped) +
+                    " malformed entries ignored";
+    dirty_ = true;
+  }
+  return Status::OK();
+}
+
+Status DigestCache::Save() {
+  std::string text;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!dirty_) return Status::OK();
+    json entries = json::object();
+    for (const auto& [file, e] : entries_) {
+      entries[file] = json{{"dev", e.dev},           {"ino", e.ino},
+                           {"size", e.size},         {"mtime_ns", e.mtime_ns},
+                           {"ctime_ns", e.ctime_ns}, {"md5", e.md5},
+                           {"recorded_ns", e.recorded_ns}};
+    }
+    json root = {{"version", kFormatVersion}, {"entries", std::move(entries)}};
+    text = root.dump(-1, ' ', false, json::error_handler_t::replace);
+    text.push_back('\n');
+    dirty_ = false;
+  }
+  Status s = CreateDirs(env_, DirName(path_));
+  if (s.ok()) s = WriteFileAtomically(env_, path_, text, 0644);
+  if (!s.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirty_ = true;  // try again on the next Save
+  }
+  return s;
+}
+
+Result<std::string> DigestCache::Md5Of(const std::string& path) {
+  FERRY_ASSIGN_OR_RETURN(FileInfo before, env_->Stat(path));
+  if (!before.is_regular()) {
+    return Status::InvalidArgument("hash " + path + ": not a regular file");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(path);
+    if (it != entries_.end() && Matches(it->second, before) &&
+        it->second.recorded_ns - std::max(before.mtime_ns, before.ctime_ns) >= kRacyWindowNs) {
+      return it->second.md5;
+    }
+  }
+  // Hash outside the lock. Count bytes as they are read, not the stat size: the counter is
+  // the proof that a no-op pull read nothing.
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> file, env_->NewSequentialFile(path));
+  Hasher hasher(HashAlgorithm::kMd5);
+  std::vector<char> buf(kHashBufferSize);
+  while (true) {
+    FERRY_ASSIGN_OR_RETURN(size_t n, file->Read(buf.data(), buf.size()));
+    if (n == 0) break;
+    bytes_hashed_ += n;
+    hasher.Update(std::string_view(buf.data(), n));
+  }
+  std::string md5 = hasher.FinishHex();
+  FERRY_ASSIGN_OR_RETURN(FileInfo after, env_->Stat(path));
+  Entry e = MakeEntry(after, md5);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Matches(e, before)) {
+    entries_[path] = std::move(e);
+    dirty_ = true;
+  } else {
+    // Changed while we read it: the digest describes bytes that may no longer be there.
+    if (entries_.erase(path) > 0) dirty_ = true;
+  }
+  return md5;
+}
+
+Status DigestCache::Record(const std::string& path, const std::string& md5) {
+  FERRY_ASSIGN_OR_RETURN(FileInfo info, env_->Stat(path));
+  Entry e = MakeEntry(info, md5);
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_[path] = std::move(e);
+  dirty_ = true;
+  return Status::OK();
+}
+
+void DigestCache::Forget(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (entries_.erase(path) > 0) dirty_ = true;
+}
+
+std::optional<DigestCache::Entry> DigestCache::Lookup(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(path);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+size_t DigestCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+}  // namespace ferry

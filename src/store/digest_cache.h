@@ -1,0 +1,98 @@
+// DigestCache: remembers the MD5 of files by their stat identity, so unchanged files are never
+// re-hashed (a no-op pull of a 10 GB workspace reads no file bytes).
+//
+// An entry is keyed by path and holds (device, inode, size, mtime_ns, ctime_ns) as seen when
+// the digest was taken, the md5, and recorded_ns (the Env's wall clock at recording). It is
+// trusted only when all five stat fields still match AND it is not racy:
+//
+//   racy := recorded_ns - max(mtime_ns, ctime_ns) < kRacyWindowNs
+//
+// A write landing in the same timestamp tick as the recording could change the bytes without
+// changing the stamps (coarse filesystem clocks, git's "racy git" problem), so such an entry
+// is re-hashed on its next use; the re-hash then records a non-racy entry. ctime is part of
+// the key because it cannot be set back by a user (touch -d can fake mtime).
+//
+// Persisted at <root>/.ferry/digests.json, replaced atomically:
+//   {"version": 1, "entries": {"<path>": {"dev", "ino", "size", "mtime_ns", "ctime_ns",
+//                                         "md5", "recorded_ns"}}}
+// A missing or corrupt file is an empty cache (the cache is only ever an optimisation).
+//
+// Thread-safety: all methods may be called concurrently (one mutex; hashing happens outside
+// it, so parallel downloads/verifications do not serialise on it).
+#ifndef FERRY_STORE_DIGEST_CACHE_H_
+#define FERRY_STORE_DIGEST_CACHE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "ferry/env.h"
+#include "ferry/status.h"
+
+namespace ferry {
+
+class DigestCache {
+ public:
+  // 2 s: covers filesystems with 1 s (ext3) and 2 s (FAT) timestamp granularity.
+  static constexpr int64_t kRacyWindowNs = 2'000'000'000;
+  // The largest digests.json Load() reads; a bigger one is treated as corrupt.
+  static constexpr uint64_t kMaxFileBytes = uint64_t{512} << 20;
+
+  struct Entry {
+    uint64_t dev = 0;
+    uint64_t ino = 0;
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    std::string md5;
+    int64_t recorded_ns = 0;
+  };
+
+  // `path` is where the cache persists (WorkspaceLayout::digests_path()).
+  DigestCache(Env* env, std::string path);
+  DigestCache(const DigestCache&) = delete;
+  DigestCache& operator=(const DigestCache&) = delete;
+
+  // Missing file -> empty cache. Corrupt file -> empty cache and load_warning() says why;
+  // only a read error other than "not found" is returned.
+  Status Load();
+  // Writes the file (creating .ferry/ if needed) only when something changed since Load/Save.
+  Status Save();
+
+  // The cached md5 if `path`'s stat (following symlinks) matches a non-racy entry; otherwise
+  // hashes the file (counting the bytes in bytes_hashed()), records and returns the digest.
+  // A file that changed while being hashed gets its digest returned but not recorded.
+  Result<std::string> Md5Of(const std::string& path);
+  // Records a digest computed while streaming (a download, a copy) for the file now at
+  // `path`; stats it to key the entry.
+  Status Record(const std::string& path, const std::string& md5);
+  // Drops the entry for `path` (file removed or replaced).
+  void Forget(const std::string& path);
+
+  // The entry for `path`, if any (tests, audits).
+  std::optional<Entry> Lookup(const std::string& path) const;
+  size_t size() const;
+  // Bytes read to hash since construction (tests assert 0 on a no-op pull).
+  uint64_t bytes_hashed() const { return bytes_hashed_.load(); }
+  const std::string& load_warning() const { return load_warning_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  static bool Matches(const Entry& e, const FileInfo& info);
+  Entry MakeEntry(const FileInfo& info, std::string md5);
+
+  Env* const env_;
+  const std::string path_;
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> entries_;  // guarded by mu_
+  bool dirty_ = false;                    // guarded by mu_
+  std::string load_warning_;
+  std::atomic<uint64_t> bytes_hashed_{0};
+};
+
+}  // namespace ferry
+
+#endif  // FERRY_STORE_DIGEST_CACHE_H_
