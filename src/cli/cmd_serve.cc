@@ -85,6 +85,11 @@ class ServeCommand : public Command {
     options.tls_key = tls_key_;
     options.max_threads = max_threads_;
     options.read_timeout_s = read_timeout_s_;
+    // A connection that never sends its first request is held for the keep-alive timeout,
+    // so it must not outlast the read timeout the user asked for.
+    if (read_timeout_s_ < options.keep_alive_timeout_s) {
+      options.keep_alive_timeout_s = read_timeout_s_ < 1 ? 1 : read_timeout_s_;
+    }
     options.poll_interval_ms = poll_ms_;
     Status s = ParseListen(listen_, &options.host, &options.port);
     if (!s.ok()) return ReportFailure(s);

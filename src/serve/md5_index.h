@@ -1,0 +1,88 @@
+// Md5Index: the MD5 of each served file, computed once per file version. A version is the
+// tuple (device, inode, size, mtime_ns): replacing a file (rename over it) changes the inode,
+// writing into it changes size or mtime, so a cached digest is reused only while all four
+// still match what lstat reports.
+//
+// Invariants (the server's promise "never advertise an md5 the bytes do not have"):
+// - A digest is recorded only if fstat gave the same version before and after reading the
+//   file through one open descriptor, so the recorded bytes are the version's bytes.
+// - An entry whose hashing started within kRacyWindowNs of the file's mtime is "racy": a
+//   write in the same timestamp tick could change the bytes without changing the version, so
+//   such an entry is re-hashed on its next use instead of trusted (git's racy-index rule).
+// - Files are opened with O_NOFOLLOW: callers pass canonical paths (see catalog.h), so a
+//   symlink appearing later is refused rather than followed out of root.
+//
+// Thread-safety: every method may be called from many threads. Concurrent Current() calls for
+// the same path hash it once; different paths hash in parallel.
+#ifndef FERRY_SERVE_MD5_INDEX_H_
+#define FERRY_SERVE_MD5_INDEX_H_
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ferry/status.h"
+
+namespace ferry::serve {
+
+struct FileVersion {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string md5;  // lowercase hex
+};
+
+// True when `st` (from stat/fstat) describes the same file version as `v`.
+bool SameVersion(const struct stat& st, const FileVersion& v);
+
+// What the manifest builder and download handler need: the digest of a file's current
+// version. A fake implements it in tests.
+class FileDigests {
+ public:
+  virtual ~FileDigests() = default;
+  // kNotFound when the file is gone; kUnavailable (retryable) when it kept changing while
+  // being hashed; kPermissionDenied when it is not a regular file (e.g. became a symlink).
+  virtual Result<FileVersion> Current(const std::string& path) = 0;
+};
+
+class Md5Index : public FileDigests {
+ public:
+  static constexpr int64_t kRacyWindowNs = 100'000'000;  // 100 ms: above any fs timestamp tick
+
+  Md5Index() = default;
+  Md5Index(const Md5Index&) = delete;
+  Md5Index& operator=(const Md5Index&) = delete;
+
+  Result<FileVersion> Current(const std::string& path) override;
+
+  // Brings every path's entry up to date using `threads` threads (start-up and after a
+  // change); errors are left for Current() to report when the file is asked for.
+  void Warm(const std::vector<std::string>& paths, size_t threads);
+
+  // How many files were read and hashed so far (tests assert caching with it).
+  uint64_t hashes_computed() const { return hashes_computed_.load(); }
+
+ private:
+  struct Entry {
+    FileVersion version;
+    bool racy = false;
+  };
+  Result<FileVersion> HashNow(const std::string& path);
+  std::shared_ptr<std::mutex> PathLock(const std::string& path);
+
+  std::mutex mu_;  // guards entries_ and path_locks_
+  std::map<std::string, Entry> entries_;
+  std::map<std::string, std::shared_ptr<std::mutex>> path_locks_;
+  std::atomic<uint64_t> hashes_computed_{0};
+};
+
+}  // namespace ferry::serve
+
+#endif  // FERRY_SERVE_MD5_INDEX_H_

@@ -1,0 +1,29 @@
+// Parts of a partitioned table: a table declared with `dir:` is every "*.parquet" file below
+// that directory (recursively); a part's path is relative to the directory, '/'-separated.
+//
+// Confinement: a part is listed only if its path is a safe relative path (path.h) and its
+// canonical location is a regular file inside the catalog's root, so a symlink that leads
+// out of root (or a name with unsafe characters) is never served; it is logged and skipped.
+//
+// Thread-safety: pure functions over the filesystem.
+#ifndef FERRY_SERVE_PARTS_H_
+#define FERRY_SERVE_PARTS_H_
+
+#include <string>
+#include <vector>
+
+#include "ferry/status.h"
+
+namespace ferry::serve {
+
+struct PartFile {
+  std::string path;      // relative to the table's directory, e.g. "2026/01.parquet"
+  std::string abs_path;  // canonical, inside root
+};
+
+// Every part below `dir` (canonical, inside `root`), sorted by path.
+Result<std::vector<PartFile>> ListParts(const std::string& root, const std::string& dir);
+
+}  // namespace ferry::serve
+
+#endif  // FERRY_SERVE_PARTS_H_

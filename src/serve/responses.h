@@ -1,0 +1,26 @@
+// Response helpers shared by the handlers: every error body is JSON {"error": "<message>"}
+// with a message a person can act on; successful JSON bodies are compact UTF-8.
+//
+// Thread-safety: pure functions on the response passed in.
+#ifndef FERRY_SERVE_RESPONSES_H_
+#define FERRY_SERVE_RESPONSES_H_
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "ferry/status.h"
+
+namespace ferry::serve {
+
+void SetError(httplib::Response& res, int http_status, const std::string& message);
+void SetJson(httplib::Response& res, int http_status, const nlohmann::json& body);
+// Maps a Status from the engine: kUnavailable -> 503 with Retry-After, kNotFound -> 404,
+// kPermissionDenied -> 403, anything else -> 500.
+void SetStatusError(httplib::Response& res, const Status& status);
+
+}  // namespace ferry::serve
+
+#endif  // FERRY_SERVE_RESPONSES_H_
