@@ -1,9 +1,15 @@
 #include "serve/access.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 namespace ferry::serve {
 namespace {
+
+using IdSet = std::unordered_set<std::string_view>;
+
+IdSet ToSet(const std::vector<std::string>& v) { return IdSet(v.begin(), v.end()); }
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -61,25 +67,39 @@ bool IsSubscribed(const CatalogUser& user, const StackOverrides& overrides, Stac
 
 UserStack ResolveStack(const Catalog& catalog, const CatalogUser& user,
                        const StackOverrides& overrides) {
+  // Hash sets built once per call: looking each catalog item up in the user's lists would
+  // cost (catalog items x list length) string comparisons.
+  const IdSet granted_packages = ToSet(user.grants.packages);
+  const IdSet granted_domains = ToSet(user.grants.memory_domains);
+  const IdSet granted_tables = ToSet(user.grants.tables);
+  const IdSet default_packages = ToSet(user.stack.packages);
+  const IdSet default_domains = ToSet(user.stack.memory_domains);
+  const IdSet default_tables = ToSet(user.stack.tables);
+  auto subscribed = [&](StackKind kind, const std::string& id, const IdSet& defaults) {
+    auto it = overrides.find({kind, id});
+    return it != overrides.end() ? it->second : defaults.count(id) > 0;
+  };
   UserStack stack;
   for (const CatalogPackage& p : catalog.packages) {
-    if (!MaySubscribe(user, StackKind::kPackages, p.slug)) continue;
+    if (granted_packages.count(p.slug) == 0) continue;
     if (p.requirement == Requirement::kRequired ||
-        IsSubscribed(user, overrides, StackKind::kPackages, p.slug)) {
+        subscribed(StackKind::kPackages, p.slug, default_packages)) {
       stack.packages.push_back(&p);
     }
   }
   for (const CatalogDomain& d : catalog.domains) {
-    if (!MaySubscribe(user, StackKind::kMemoryDomains, d.slug)) continue;
+    if (granted_domains.count(d.slug) == 0) continue;
     if (d.requirement == Requirement::kRequired ||
-        IsSubscribed(user, overrides, StackKind::kMemoryDomains, d.slug)) {
+        subscribed(StackKind::kMemoryDomains, d.slug, default_domains)) {
       stack.domains.push_back(&d);
     }
   }
-  for (const CatalogTable& t : catalog.tables) {
-    if (!MaySubscribe(user, StackKind::kDirectTables, t.id)) continue;
-    if (IsSubscribed(user, overrides, StackKind::kDirectTables, t.id)) {
-      stack.direct_tables.push_back(&t);
+  if (!granted_tables.empty()) {
+    for (const CatalogTable& t : catalog.tables) {
+      if (granted_tables.count(t.id) == 0) continue;
+      if (subscribed(StackKind::kDirectTables, t.id, default_tables)) {
+        stack.direct_tables.push_back(&t);
+      }
     }
   }
   return stack;

@@ -46,7 +46,7 @@ std::string FormatIsoTime(int64_t unix_ns) {
 }
 
 Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTable& table,
-                                       FileDigests* digests) {
+                                       FileDigests* digests, TableSources* sources) {
   nlohmann::json e;
   e["id"] = table.id;
   e["name"] = table.name;
@@ -54,13 +54,15 @@ Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTabl
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   if (table.partitioned()) {
-    Result<std::vector<PartFile>> parts = ListParts(catalog.root, table.abs_path);
+    Result<std::vector<PartFile>> parts =
+        ListParts(catalog.root, table.abs_path, sources != nullptr ? &sources->dirs : nullptr);
     if (!parts.ok()) return TableUnavailable(table, parts.status());
     nlohmann::json list = nlohmann::json::array();
     Hasher token(HashAlgorithm::kMd5);
     for (const PartFile& part : *parts) {
       Result<FileVersion> v = digests->Current(part.abs_path);
       if (!v.ok()) return TableUnavailable(table, v.status());
+      if (sources != nullptr) sources->files.emplace_back(part.abs_path, *v);
       list.push_back({{"path", part.path},
                       {"hash", v->md5},
                       {"md5", v->md5},
@@ -74,6 +76,7 @@ Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTabl
   } else if (table.has_file()) {
     Result<FileVersion> v = digests->Current(table.abs_path);
     if (!v.ok()) return TableUnavailable(table, v.status());
+    if (sources != nullptr) sources->files.emplace_back(table.abs_path, *v);
     md5 = v->md5;
     size = v->size;
     mtime_ns = v->mtime_ns;
@@ -89,6 +92,30 @@ Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTabl
                          ? ObjectUrl(catalog.base_url, table.file)
                          : DownloadUrl(table.id);
   return e;
+}
+
+nlohmann::json FlatTableEntry(const nlohmann::json& e) {
+  return {{"hash", e["hash"]},       {"size_bytes", e["size_bytes"]},
+          {"rows", e["rows"]},       {"query_mode", e["query_mode"]},
+          {"server_only", e["server_only"]}, {"updated", e["updated"]}};
+}
+
+nlohmann::json DomainEntry(const CatalogDomain& d) {
+  BundleInput bundle{d.name, d.description, d.items};
+  BundleCounts counts = CountBundleItems(bundle);
+  return {{"id", d.slug},
+          {"slug", d.slug},
+          {"name", d.name},
+          {"description", d.description},
+          {"requirement", RequirementName(d.requirement)},
+          {"bundle_url", "/api/memory/bundle?domain=" + d.slug},
+          {"md5", BundleChangeToken(bundle)},
+          {"items_count", counts.items},
+          {"required_count", counts.required}};
+}
+
+std::string DumpJson(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<nlohmann::json> BuildManifest(const Catalog& catalog, const CatalogUser& user,
@@ -132,25 +159,9 @@ Result<nlohmann::json> BuildManifest(const Catalog& catalog, const CatalogUser& 
                         {"tables", std::move(tables)}});
   }
   nlohmann::json domains = nlohmann::json::array();
-  for (const CatalogDomain* d : stack.domains) {
-    BundleInput bundle{d->name, d->description, d->items};
-    BundleCounts counts = CountBundleItems(bundle);
-    domains.push_back({{"id", d->slug},
-                       {"slug", d->slug},
-                       {"name", d->name},
-                       {"description", d->description},
-                       {"requirement", RequirementName(d->requirement)},
-                       {"bundle_url", "/api/memory/bundle?domain=" + d->slug},
-                       {"md5", BundleChangeToken(bundle)},
-                       {"items_count", counts.items},
-                       {"required_count", counts.required}});
-  }
+  for (const CatalogDomain* d : stack.domains) domains.push_back(DomainEntry(*d));
   nlohmann::json flat = nlohmann::json::object();
-  for (const auto& [id, e] : entries) {
-    flat[id] = {{"hash", e["hash"]},       {"size_bytes", e["size_bytes"]},
-                {"rows", e["rows"]},       {"query_mode", e["query_mode"]},
-                {"server_only", e["server_only"]}, {"updated", e["updated"]}};
-  }
+  for (const auto& [id, e] : entries) flat[id] = FlatTableEntry(e);
   manifest["tables"] = std::move(flat);
   manifest["direct_tables"] = std::move(direct);
   manifest["data_packages"] = std::move(packages);

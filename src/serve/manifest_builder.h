@@ -28,10 +28,13 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ferry/status.h"
 #include "serve/catalog.h"
 #include "serve/md5_index.h"
+#include "serve/parts.h"
 #include "serve/stack_store.h"
 
 namespace ferry::serve {
@@ -39,9 +42,25 @@ namespace ferry::serve {
 // "2026-08-22T14:41:14.002+00:00" for nanoseconds since the Unix epoch.
 std::string FormatIsoTime(int64_t unix_ns);
 
-// The entry of one table (also used by GET /api/catalog for what a user may add).
+// What a table entry was built from, so a cache can tell when it is stale (manifest_cache.h).
+struct TableSources {
+  std::vector<std::pair<std::string, FileVersion>> files;  // path -> version advertised
+  std::vector<DirStamp> dirs;  // a partitioned table's directories, as listed
+};
+
+// The entry of one table (also used by GET /api/catalog for what a user may add). When
+// `sources` is given it receives the file versions and directories the entry describes.
 Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTable& table,
-                                       FileDigests* digests);
+                                       FileDigests* digests, TableSources* sources = nullptr);
+
+// The manifest's flat `tables` value for a table entry.
+nlohmann::json FlatTableEntry(const nlohmann::json& entry);
+
+// The manifest's entry of a memory domain (catalog data only).
+nlohmann::json DomainEntry(const CatalogDomain& domain);
+
+// How the server writes JSON bodies (invalid UTF-8 replaced, never thrown).
+std::string DumpJson(const nlohmann::json& j);
 
 Result<nlohmann::json> BuildManifest(const Catalog& catalog, const CatalogUser& user,
                                      const StackOverrides& overrides, FileDigests* digests,

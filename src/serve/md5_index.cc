@@ -53,6 +53,11 @@ bool SameVersion(const struct stat& st, const FileVersion& v) {
          static_cast<uint64_t>(st.st_size) == v.size && MtimeNs(st) == v.mtime_ns;
 }
 
+bool FileDigests::StillCurrent(const std::string& path, const FileVersion& v) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && SameVersion(st, v);
+}
+
 std::shared_ptr<std::mutex> Md5Index::PathLock(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   std::shared_ptr<std::mutex>& m = path_locks_[path];

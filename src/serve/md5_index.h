@@ -50,6 +50,10 @@ class FileDigests {
   // kNotFound when the file is gone; kUnavailable (retryable) when it kept changing while
   // being hashed; kPermissionDenied when it is not a regular file (e.g. became a symlink).
   virtual Result<FileVersion> Current(const std::string& path) = 0;
+  // Whether `v` (an earlier answer of Current for `path`) still describes the file, judged by
+  // lstat alone: no hashing, no lock, so it is cheap enough for every file of every manifest
+  // (manifest_cache.h). It does not know about racy entries; callers handle those.
+  virtual bool StillCurrent(const std::string& path, const FileVersion& v);
 };
 
 class Md5Index : public FileDigests {

@@ -9,6 +9,7 @@
 #ifndef FERRY_SERVE_PARTS_H_
 #define FERRY_SERVE_PARTS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,23 @@ struct PartFile {
   std::string abs_path;  // canonical, inside root
 };
 
-// Every part below `dir` (canonical, inside `root`), sorted by path.
-Result<std::vector<PartFile>> ListParts(const std::string& root, const std::string& dir);
+// A directory as stat saw it just before it was listed: adding, removing or renaming an
+// entry changes its mtime, so an unchanged stamp means an unchanged listing (unless the
+// change fell in the same timestamp tick: see manifest_cache.h's racy rule).
+struct DirStamp {
+  std::string path;
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  int64_t mtime_ns = 0;
+};
+
+// Every part below `dir` (canonical, inside `root`), sorted by path. When `walked` is given it
+// receives a stamp of every directory listed, taken before listing it.
+Result<std::vector<PartFile>> ListParts(const std::string& root, const std::string& dir,
+                                        std::vector<DirStamp>* walked = nullptr);
+
+// Whether `stamp` still describes its directory (stat, no listing).
+bool DirUnchanged(const DirStamp& stamp);
 
 }  // namespace ferry::serve
 

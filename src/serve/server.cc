@@ -107,6 +107,7 @@ Result<std::unique_ptr<CatalogServer>> CatalogServer::Create(ServerOptions optio
   }
   FERRY_ASSIGN_OR_RETURN(server->catalog_, LoadCatalog(o.catalog_path));
   server->loaded_fingerprint_ = server->Fingerprint(*server->catalog_);
+  server->manifests_ = std::make_shared<ManifestCache>(server->catalog_, &server->index_);
   const std::string state =
       o.state_path.empty() ? o.catalog_path + ".state.sqlite" : o.state_path;
   FERRY_ASSIGN_OR_RETURN(server->stack_store_, StackStore::Open(state));
@@ -117,6 +118,11 @@ Result<std::unique_ptr<CatalogServer>> CatalogServer::Create(ServerOptions optio
 std::shared_ptr<const Catalog> CatalogServer::catalog() const {
   std::lock_guard<std::mutex> lock(catalog_mu_);
   return catalog_;
+}
+
+std::shared_ptr<ManifestCache> CatalogServer::manifests() const {
+  std::lock_guard<std::mutex> lock(catalog_mu_);
+  return manifests_;
 }
 
 std::string CatalogServer::url() const {
@@ -167,9 +173,11 @@ Status CatalogServer::Reload() {
   std::shared_ptr<const Catalog> fresh = std::move(loaded).value();
   WarmIndex(*fresh);  // before the swap, so the first manifest after it is fast
   const std::string fp = Fingerprint(*fresh);
+  auto manifests = std::make_shared<ManifestCache>(fresh, &index_);
   {
     std::lock_guard<std::mutex> lock(catalog_mu_);
     catalog_ = fresh;
+    manifests_ = std::move(manifests);
     loaded_fingerprint_ = fp;
   }
   spdlog::warn("catalog reloaded from {}: {} tables, {} packages, {} memory domains, {} users",
@@ -306,9 +314,10 @@ void CatalogServer::InstallRoutes() {
     r.Begin(0);
   });
 
-  // Authenticates the request against the current catalog; answers 401 when it fails.
+  // Authenticates the request against the caller's catalog (the current one unless set);
+  // answers 401 when it fails.
   auto authorize = [this](const Request& req, Response& res, Caller* caller) {
-    caller->catalog = catalog();
+    if (!caller->catalog) caller->catalog = catalog();
     const std::string token = BearerToken(req.get_header_value("Authorization"));
     caller->user = Authenticate(*caller->catalog, token);
     if (caller->user == nullptr) {
@@ -323,16 +332,21 @@ void CatalogServer::InstallRoutes() {
   };
 
   http_->Get("/api/sync/manifest", [this, authorize](const Request& req, Response& res) {
+    // The catalog and its manifest cache are taken together, so the user found in one is
+    // the user of the other.
+    std::shared_ptr<ManifestCache> manifests = this->manifests();
     Caller c;
+    c.catalog = manifests->catalog();
     if (!authorize(req, res, &c)) return;
-    Result<nlohmann::json> m =
-        BuildManifest(*c.catalog, *c.user, stack_store_->OverridesFor(c.user->name), &index_,
-                      WallNs());
-    if (!m.ok()) {
-      spdlog::warn("serve: manifest for {}: {}", c.user->name, m.status().message());
-      return SetStatusError(res, m.status());
+    Result<std::string> body =
+        manifests->Body(*c.user, stack_store_->OverridesFor(c.user->name), WallNs());
+    if (!body.ok()) {
+      spdlog::warn("serve: manifest for {}: {}", c.user->name, body.status().message());
+      return SetStatusError(res, body.status());
     }
-    SetJson(res, 200, *m);
+    res.status = 200;
+    res.body = std::move(body).value();
+    res.set_header("Content-Type", "application/json");
   });
 
   http_->Get(R"(/api/data/([^/]+)/download)", [this, authorize](const Request& req,

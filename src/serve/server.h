@@ -42,6 +42,7 @@
 
 #include "ferry/status.h"
 #include "serve/catalog.h"
+#include "serve/manifest_cache.h"
 #include "serve/md5_index.h"
 #include "serve/stack_store.h"
 
@@ -98,6 +99,7 @@ class CatalogServer {
   void PollLoop();
   void WarmIndex(const Catalog& catalog);
   std::string Fingerprint(const Catalog& catalog) const;
+  std::shared_ptr<ManifestCache> manifests() const;
 
   ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
@@ -108,6 +110,7 @@ class CatalogServer {
 
   mutable std::mutex catalog_mu_;
   std::shared_ptr<const Catalog> catalog_;
+  std::shared_ptr<ManifestCache> manifests_;  // of catalog_, swapped with it
   std::string loaded_fingerprint_;  // of the last load attempt, good or bad
   std::mutex reload_mu_;            // one reload at a time
 

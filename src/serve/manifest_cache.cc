@@ -1,0 +1,261 @@
+#include "serve/manifest_cache.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "serve/access.h"
+
+namespace ferry::serve {
+namespace {
+
+std::string Text(const std::string& s) { return DumpJson(nlohmann::json(s)); }
+
+int64_t WallNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void AppendIndices(char tag, const std::vector<size_t>& v, std::string* key) {
+  *key += tag;
+  for (size_t i : v) {
+    *key += std::to_string(i);
+    *key += ',';
+  }
+}
+
+}  // namespace
+
+ManifestCache::ManifestCache(std::shared_ptr<const Catalog> catalog, FileDigests* digests)
+    : catalog_(std::move(catalog)), digests_(digests) {
+  const Catalog& c = *catalog_;
+  for (const CatalogPackage& p : c.packages) {
+    std::vector<size_t> tables;
+    for (const std::string& id : p.tables) {
+      auto it = c.table_index.find(id);
+      if (it != c.table_index.end()) tables.push_back(it->second);  // LoadCatalog: always
+    }
+    package_tables_.push_back(std::move(tables));
+    // Keys in nlohmann's (sorted) order, so the text equals DumpJson of the object.
+    package_heads_.push_back("{\"description\":" + Text(p.description) + ",\"id\":" +
+                             Text(p.slug) + ",\"name\":" + Text(p.name) +
+                             ",\"requirement\":" + Text(RequirementName(p.requirement)) +
+                             ",\"slug\":" + Text(p.slug) + ",\"tables\":[");
+  }
+  for (const CatalogDomain& d : c.domains) domain_texts_.push_back(DumpJson(DomainEntry(d)));
+  std::vector<size_t> order(c.tables.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&c](size_t a, size_t b) { return c.tables[a].id < c.tables[b].id; });
+  id_rank_.resize(order.size());
+  for (size_t r = 0; r < order.size(); ++r) id_rank_[order[r]] = r;
+  for (const CatalogTable& t : c.tables) table_keys_.push_back(Text(t.id));
+  auto pieces = std::make_shared<Pieces>();
+  pieces->tables.resize(c.tables.size());
+  pieces->packages.resize(c.packages.size());
+  pieces_ = std::move(pieces);
+}
+
+std::shared_ptr<const ManifestCache::Pieces> ManifestCache::Snapshot() const {
+  std::lock_guard<std::mutex> lock(pieces_mu_);
+  return pieces_;
+}
+
+uint64_t ManifestCache::generation() const { return Snapshot()->generation; }
+
+bool ManifestCache::Fresh(const TablePiece* piece) const {
+  if (piece == nullptr || piece->racy) return false;
+  for (const auto& [path, version] : piece->sources.files) {
+    if (!digests_->StillCurrent(path, version)) return false;
+  }
+  for (const DirStamp& d : piece->sources.dirs) {
+    if (!DirUnchanged(d)) return false;
+  }
+  return true;
+}
+
+std::string ManifestCache::RenderPackage(const Pieces& pieces, size_t package) const {
+  std::string out = package_heads_[package];
+  uint64_t total = 0;
+  bool first = true;
+  for (size_t t : package_tables_[package]) {
+    if (!first) out += ',';
+    first = false;
+    out += pieces.tables[t]->entry;
+    total += pieces.tables[t]->size_bytes;
+  }
+  out += "],\"total_size_bytes\":" + std::to_string(total) + "}";
+  return out;
+}
+
+Result<std::shared_ptr<const ManifestCache::Pieces>> ManifestCache::Refresh(const Request& req) {
+  std::lock_guard<std::mutex> refresh(refresh_mu_);
+  std::shared_ptr<const Pieces> current = Snapshot();  // may be newer than the caller's
+  auto next = std::make_shared<Pieces>(*current);
+  bool tables_changed = false;
+  std::vector<bool> changed(next->tables.size(), false);
+  for (size_t t : req.tables) {
+    if (Fresh(next->tables[t].get())) continue;
+    const CatalogTable& table = catalog_->tables[t];
+    auto piece = std::make_shared<TablePiece>();
+    // Taken before Current() so the racy judgement errs towards re-checking (md5_index.h).
+    const int64_t started_ns = WallNowNs();
+    FERRY_ASSIGN_OR_RETURN(nlohmann::json e,
+                           BuildTableEntry(*catalog_, table, digests_, &piece->sources));
+    piece->entry = DumpJson(e);
+    piece->flat = DumpJson(FlatTableEntry(e));
+    piece->size_bytes = e["size_bytes"].get<uint64_t>();
+    for (const auto& [path, version] : piece->sources.files) {
+      if (started_ns - version.mtime_ns < Md5Index::kRacyWindowNs) piece->racy = true;
+    }
+    for (const DirStamp& d : piece->sources.dirs) {
+      if (started_ns - d.mtime_ns < Md5Index::kRacyWindowNs) piece->racy = true;
+    }
+    // A racy piece that matches what was there is not a change: bumping the generation for it
+    // would only throw away every body for nothing.
+    const TablePiece* old = next->tables[t].get();
+    if (old == nullptr || old->entry != piece->entry || old->flat != piece->flat) {
+      changed[t] = true;
+      tables_changed = true;
+    }
+    next->tables[t] = std::move(piece);
+  }
+  for (size_t p = 0; p < next->packages.size(); ++p) {
+    if (!next->packages[p]) continue;
+    for (size_t t : package_tables_[p]) {
+      if (changed[t]) {
+        next->packages[p].reset();
+        break;
+      }
+    }
+  }
+  for (size_t p : req.packages) {
+    if (!next->packages[p]) {
+      next->packages[p] = std::make_shared<const std::string>(RenderPackage(*next, p));
+    }
+  }
+  if (tables_changed) ++next->generation;
+  std::shared_ptr<const Pieces> published = std::move(next);
+  {
+    std::lock_guard<std::mutex> lock(pieces_mu_);
+    pieces_ = published;
+  }
+  return published;
+}
+
+std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Pieces& pieces,
+                                                                     const Request& req) const {
+  auto r = std::make_shared<Rendered>();
+  r->generation = pieces.generation;
+  std::string& h = r->head;
+  h = "{\"data_packages\":[";
+  for (size_t i = 0; i < req.packages.size(); ++i) {
+    if (i > 0) h += ',';
+    h += *pieces.packages[req.packages[i]];
+  }
+  h += "],\"direct_tables\":[";
+  for (size_t i = 0; i < req.direct.size(); ++i) {
+    if (i > 0) h += ',';
+    h += pieces.tables[req.direct[i]]->entry;
+  }
+  h += "],\"memory_domains\":[";
+  for (size_t i = 0; i < req.domains.size(); ++i) {
+    if (i > 0) h += ',';
+    h += domain_texts_[req.domains[i]];
+  }
+  h += "],\"server_time\":";
+  std::string& t = r->tail;
+  t = ",\"tables\":{";
+  for (size_t i = 0; i < req.tables.size(); ++i) {
+    if (i > 0) t += ',';
+    t += table_keys_[req.tables[i]];
+    t += ':';
+    t += pieces.tables[req.tables[i]]->flat;
+  }
+  t += "}}";
+  return r;
+}
+
+Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOverrides& overrides,
+                                        int64_t now_unix_ns) {
+  const Catalog& c = *catalog_;
+  const UserStack stack = ResolveStack(c, user, overrides);
+  Request req;
+  std::vector<bool> in(c.tables.size(), false);
+  auto add_table = [&](size_t t) {
+    if (!in[t]) {
+      in[t] = true;
+      req.tables.push_back(t);
+    }
+  };
+  for (const CatalogTable* t : stack.direct_tables) {
+    req.direct.push_back(static_cast<size_t>(t - c.tables.data()));
+    add_table(req.direct.back());
+  }
+  for (const CatalogPackage* p : stack.packages) {
+    req.packages.push_back(static_cast<size_t>(p - c.packages.data()));
+    for (size_t t : package_tables_[req.packages.back()]) add_table(t);
+  }
+  for (const CatalogDomain* d : stack.domains) {
+    req.domains.push_back(static_cast<size_t>(d - c.domains.data()));
+  }
+  std::sort(req.tables.begin(), req.tables.end(),
+            [this](size_t a, size_t b) { return id_rank_[a] < id_rank_[b]; });
+  AppendIndices('p', req.packages, &req.key);
+  AppendIndices('d', req.domains, &req.key);
+  AppendIndices('t', req.direct, &req.key);
+
+  std::shared_ptr<const Pieces> pieces = Snapshot();
+  bool fresh = true;
+  for (size_t t : req.tables) {
+    if (!Fresh(pieces->tables[t].get())) {
+      fresh = false;
+      break;
+    }
+  }
+  for (size_t p : req.packages) {
+    if (!fresh || !pieces->packages[p]) {
+      fresh = false;
+      break;
+    }
+  }
+  if (!fresh) {
+    FERRY_ASSIGN_OR_RETURN(pieces, Refresh(req));
+  }
+
+  std::shared_ptr<const Rendered> body;
+  {
+    std::lock_guard<std::mutex> lock(bodies_mu_);
+    auto it = bodies_.find(req.key);
+    if (it != bodies_.end() && it->second->generation == pieces->generation) body = it->second;
+  }
+  if (!body) {
+    body = Render(*pieces, req);
+    std::lock_guard<std::mutex> lock(bodies_mu_);
+    const size_t size = body->head.size() + body->tail.size();
+    auto it = bodies_.find(req.key);
+    // Never replace a newer body with an older one (a concurrent request may have refreshed).
+    if (it == bodies_.end() || it->second->generation <= body->generation) {
+      if (it != bodies_.end()) {
+        bodies_bytes_ -= it->second->head.size() + it->second->tail.size();
+        bodies_.erase(it);
+      }
+      if (bodies_bytes_ + size > kMaxCachedBodyBytes) {
+        bodies_.clear();
+        bodies_bytes_ = 0;
+      }
+      bodies_[req.key] = body;
+      bodies_bytes_ += size;
+    }
+  }
+  const std::string time = "\"" + FormatIsoTime(now_unix_ns) + "\"";
+  std::string out;
+  out.reserve(body->head.size() + time.size() + body->tail.size());
+  out += body->head;
+  out += time;
+  out += body->tail;
+  return out;
+}
+
+}  // namespace ferry::serve

@@ -1,0 +1,119 @@
+// ManifestCache: GET /api/sync/manifest for one loaded Catalog, assembled from cached pieces.
+//
+// Building a manifest from scratch (manifest_builder.h) costs a JSON object per table and a
+// serialisation of the whole tree: ~100-200 ms for 2,000 tables. Almost none of it depends on
+// the user, so per catalog version this keeps:
+// - per table: its entry's JSON text and its flat `tables` text, with what they were built
+//   from (the file versions advertised, and for a partitioned table the directories listed);
+// - per package: its rendered object (tables array included); per domain: its object;
+// - per resolved stack (the packages, domains and direct tables a user gets, so users with
+//   the same stack share it): the whole body but `server_time`, tagged with the generation
+//   of the table pieces it was assembled from.
+//
+// Invariants:
+// - A body is byte-identical to DumpJson(BuildManifest(...)) for the same inputs and time
+//   (manifest_cache_test.cc checks it).
+// - Never advertises an md5 the served bytes do not have: every request re-checks each table
+//   of its stack by lstat (FileDigests::StillCurrent; directories of partitioned tables by
+//   stat, DirUnchanged) before using a cached piece. A stale table is rebuilt through
+//   FileDigests::Current (which re-hashes), the generation is bumped, and every body built
+//   from older pieces is rebuilt on its next use.
+// - Racy rule (as in md5_index.h): a piece built within Md5Index::kRacyWindowNs of a source's
+//   mtime is never trusted later, since a write in the same timestamp tick would not show in
+//   lstat; it is rebuilt on every use until its sources are older than the window.
+// - Stack changes need no invalidation: the body cache is keyed by the resolved stack.
+// - The Catalog is immutable; a reload makes a new ManifestCache (server.h), so nothing from
+//   an old catalog version is ever served after the swap.
+//
+// Thread-safety: Body may be called from many threads. Readers share immutable snapshots of
+// the pieces; rebuilding is serialised by one mutex and publishes a new snapshot.
+#ifndef FERRY_SERVE_MANIFEST_CACHE_H_
+#define FERRY_SERVE_MANIFEST_CACHE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ferry/status.h"
+#include "serve/catalog.h"
+#include "serve/manifest_builder.h"
+#include "serve/md5_index.h"
+#include "serve/stack_store.h"
+
+namespace ferry::serve {
+
+class ManifestCache {
+ public:
+  // Bodies kept for distinct stacks, in bytes; beyond it the body cache starts over.
+  static constexpr size_t kMaxCachedBodyBytes = 64u << 20;
+
+  // `digests` must outlive the cache.
+  ManifestCache(std::shared_ptr<const Catalog> catalog, FileDigests* digests);
+  ManifestCache(const ManifestCache&) = delete;
+  ManifestCache& operator=(const ManifestCache&) = delete;
+
+  const std::shared_ptr<const Catalog>& catalog() const { return catalog_; }
+
+  // The manifest body for `user` with their stack `overrides` at `now_unix_ns`; errors as
+  // BuildManifest's (a file that vanished or keeps changing: kUnavailable naming the table).
+  Result<std::string> Body(const CatalogUser& user, const StackOverrides& overrides,
+                           int64_t now_unix_ns);
+
+  // Bumped whenever a table piece is (re)built; tests observe invalidation with it.
+  uint64_t generation() const;
+
+ private:
+  struct TablePiece {
+    std::string entry;  // JSON text of BuildTableEntry
+    std::string flat;   // JSON text of FlatTableEntry
+    uint64_t size_bytes = 0;
+    TableSources sources;
+    bool racy = false;
+  };
+  struct Pieces {
+    uint64_t generation = 0;
+    std::vector<std::shared_ptr<const TablePiece>> tables;    // by table index; null: not built
+    std::vector<std::shared_ptr<const std::string>> packages;  // by package index; null: stale
+  };
+  struct Rendered {
+    uint64_t generation = 0;
+    std::string head;  // up to and including `"server_time":`
+    std::string tail;  // after the time
+  };
+  struct Request {  // one user's stack as indices
+    std::vector<size_t> packages, domains, direct, tables;  // tables: the union, sorted by id
+    std::string key;
+  };
+
+  std::shared_ptr<const Pieces> Snapshot() const;
+  bool Fresh(const TablePiece* piece) const;
+  // Rebuilds what `req` needs that is missing or stale, publishes and returns the snapshot.
+  Result<std::shared_ptr<const Pieces>> Refresh(const Request& req);
+  std::string RenderPackage(const Pieces& pieces, size_t package) const;
+  std::shared_ptr<const Rendered> Render(const Pieces& pieces, const Request& req) const;
+
+  const std::shared_ptr<const Catalog> catalog_;
+  FileDigests* const digests_;
+  // Catalog-only data, computed once.
+  std::vector<std::vector<size_t>> package_tables_;  // table indices per package
+  std::vector<std::string> package_heads_;  // package JSON up to `"tables":[`
+  std::vector<std::string> domain_texts_;
+  std::vector<std::string> table_keys_;  // JSON text of each table id
+  std::vector<size_t> id_rank_;          // position of each table in id order
+
+  mutable std::mutex pieces_mu_;  // guards pieces_ (the pointer)
+  std::shared_ptr<const Pieces> pieces_;
+  std::mutex refresh_mu_;  // one rebuild at a time
+
+  std::mutex bodies_mu_;  // guards bodies_ and bodies_bytes_
+  std::map<std::string, std::shared_ptr<const Rendered>> bodies_;
+  size_t bodies_bytes_ = 0;
+};
+
+}  // namespace ferry::serve
+
+#endif  // FERRY_SERVE_MANIFEST_CACHE_H_
