@@ -117,6 +117,10 @@ class Env {
   virtual Result<FileInfo> LinkStat(const std::string& path) = 0;  // does not
   virtual Status Chmod(const std::string& path, uint32_t mode) = 0;
   virtual Status Truncate(const std::string& path, uint64_t size) = 0;
+  // Sets the modification time (follows symlinks; access time untouched). ctime becomes now,
+  // as for any metadata change. Used to stamp a verified file with a time in the past so its
+  // digest-cache entry is trustworthy at once (see src/store/digest_cache.h).
+  virtual Status SetModificationTime(const std::string& path, int64_t mtime_ns) = 0;
 
   // --- names ---
   virtual Status RemoveFile(const std::string& path) = 0;  // unlink; also removes a symlink
@@ -174,6 +178,9 @@ class EnvWrapper : public Env {
   Status Chmod(const std::string& p, uint32_t mode) override { return target_->Chmod(p, mode); }
   Status Truncate(const std::string& p, uint64_t size) override {
     return target_->Truncate(p, size);
+  }
+  Status SetModificationTime(const std::string& p, int64_t mtime_ns) override {
+    return target_->SetModificationTime(p, mtime_ns);
   }
   Status RemoveFile(const std::string& p) override { return target_->RemoveFile(p); }
   Status Rename(const std::string& f, const std::string& t) override {

@@ -282,6 +282,22 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
 
+  Status SetModificationTime(const std::string& path, int64_t mtime_ns) override {
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;  // leave atime alone
+    times[1].tv_sec = static_cast<time_t>(mtime_ns / 1'000'000'000);
+    times[1].tv_nsec = static_cast<long>(mtime_ns % 1'000'000'000);
+    if (times[1].tv_nsec < 0) {
+      times[1].tv_nsec += 1'000'000'000;
+      times[1].tv_sec -= 1;
+    }
+    if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
+      return PosixError("utimensat", path, errno);
+    }
+    return Status::OK();
+  }
+
   Status RemoveFile(const std::string& path) override {
     if (::unlink(path.c_str()) != 0) return PosixError("unlink", path, errno);
     return Status::OK();

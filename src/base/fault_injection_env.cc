@@ -67,6 +67,7 @@ std::string_view FaultOpName(FaultOp op) {
     case FaultOp::kClose: return "close";
     case FaultOp::kChmod: return "chmod";
     case FaultOp::kTruncate: return "truncate";
+    case FaultOp::kSetTimes: return "utimensat";
     case FaultOp::kRemove: return "unlink";
     case FaultOp::kRename: return "rename";
     case FaultOp::kCreateDir: return "mkdir";
@@ -169,6 +170,11 @@ Status FaultInjectionEnv::Chmod(const std::string& path, uint32_t mode) {
 Status FaultInjectionEnv::Truncate(const std::string& path, uint64_t size) {
   FERRY_RETURN_IF_ERROR(BeforeStep(FaultOp::kTruncate, path));
   return target()->Truncate(path, size);
+}
+
+Status FaultInjectionEnv::SetModificationTime(const std::string& path, int64_t mtime_ns) {
+  FERRY_RETURN_IF_ERROR(BeforeStep(FaultOp::kSetTimes, path));
+  return target()->SetModificationTime(path, mtime_ns);
 }
 
 Status FaultInjectionEnv::RemoveFile(const std::string& path) {

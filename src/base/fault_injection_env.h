@@ -3,7 +3,7 @@
 //
 // Every mutating operation is a "step": NewWritableFile / NewAppendableFile (kOpenWrite),
 // WritableFile::Append / Sync / Close on files it opened (kAppend / kSync / kClose), Chmod,
-// Truncate, RemoveFile, Rename, CreateDir, RemoveDir, SyncDir, Symlink, HardLink, Reflink.
+// Truncate, SetModificationTime (kSetTimes), RemoveFile, Rename, CreateDir, RemoveDir, SyncDir, Symlink, HardLink, Reflink.
 // Reads (open for reading, Stat, ListDir, ReadLink), locks and the clock are never steps and
 // never fail here.
 //
@@ -46,6 +46,7 @@ enum class FaultOp {
   kClose,
   kChmod,
   kTruncate,
+  kSetTimes,
   kRemove,
   kRename,
   kCreateDir,
@@ -81,6 +82,7 @@ class FaultInjectionEnv : public EnvWrapper {
                                                           uint32_t mode = 0644) override;
   Status Chmod(const std::string& path, uint32_t mode) override;
   Status Truncate(const std::string& path, uint64_t size) override;
+  Status SetModificationTime(const std::string& path, int64_t mtime_ns) override;
   Status RemoveFile(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Status CreateDir(const std::string& path, uint32_t mode = 0755) override;

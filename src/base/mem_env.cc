@@ -392,6 +392,17 @@ Status MemEnv::Truncate(const std::string& path, uint64_t size) {
   return Status::OK();
 }
 
+Status MemEnv::SetModificationTime(const std::string& path, int64_t mtime_ns) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  State::Lookup l;
+  int err = state_->Walk(path, true, &l);
+  if (err == 0 && !l.node) err = ENOENT;
+  if (err) return MemError("utimensat", path, err);
+  l.node->mtime_ns = mtime_ns;
+  l.node->ctime_ns = state_->Now();
+  return Status::OK();
+}
+
 Status MemEnv::RemoveFile(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mu);
   State::Lookup l;

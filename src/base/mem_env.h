@@ -51,6 +51,7 @@ class MemEnv : public Env {
   Result<FileInfo> LinkStat(const std::string& path) override;
   Status Chmod(const std::string& path, uint32_t mode) override;
   Status Truncate(const std::string& path, uint64_t size) override;
+  Status SetModificationTime(const std::string& path, int64_t mtime_ns) override;
   Status RemoveFile(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Status CreateDir(const std::string& path, uint32_t mode = 0755) override;

@@ -170,6 +170,9 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
     if (heal) {
       Result<LinkStrategy> made = linker->MakeReference(ref->shared_path, ref->ref_path);
       if (made.ok()) {
+        if (*made != LinkStrategy::kSymlink) {
+          cache->NoteReference(ref->shared_path, ref->ref_path, *made == LinkStrategy::kHardlink);
+        }
         ref->strategy = *made;
         f.state_changed = true;
         healed = true;

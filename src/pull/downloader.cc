@@ -123,9 +123,14 @@ Status Downloader::Fetch(const FetchAction& f) {
     if (f.parts.empty()) {
       std::string md5;
       FERRY_RETURN_IF_ERROR(DownloadVerified(label, f.url, partial, f.md5, f.size_bytes, &md5));
+      // Stamp the verified bytes with a past mtime so their digest entry is trusted at once
+      // (DigestCache: a fresh mtime would be racy); any later write moves mtime again.
+      const int64_t stamp = cache_->StampNs();
+      IgnoreError(env_->SetModificationTime(partial, stamp), "an unstamped file is re-hashed");
       FERRY_RETURN_IF_ERROR(InstallCanonical(env_, partial, f.shared_path));
       // The digest was computed while the bytes streamed: record it so no later pull re-hashes.
-      IgnoreError(cache_->Record(f.shared_path, md5), "the cache is only an optimisation");
+      IgnoreError(cache_->RecordStamped(f.shared_path, md5, stamp),
+                  "the cache is only an optimisation");
       return Status::OK();
     }
     // Partitioned: every part staged under one directory, then swapped in all-or-nothing.
@@ -137,9 +142,14 @@ Status Downloader::Fetch(const FetchAction& f) {
       FERRY_RETURN_IF_ERROR(DownloadVerified(label + " part " + part.path, part.url, staged,
                                              part.md5, part.size_bytes, &md5s[i]));
     }
+    const int64_t stamp = cache_->StampNs();
+    for (const ManifestPart& part : f.parts) {
+      IgnoreError(env_->SetModificationTime(JoinPath(partial, part.path), stamp),
+                  "an unstamped part is re-hashed");
+    }
     FERRY_RETURN_IF_ERROR(InstallCanonical(env_, partial, f.shared_path));
     for (size_t i = 0; i < f.parts.size(); ++i) {
-      IgnoreError(cache_->Record(JoinPath(f.shared_path, f.parts[i].path), md5s[i]),
+      IgnoreError(cache_->RecordStamped(JoinPath(f.shared_path, f.parts[i].path), md5s[i], stamp),
                   "the cache is only an optimisation");
     }
     return Status::OK();

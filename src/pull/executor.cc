@@ -145,12 +145,11 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
         continue;
       }
       used = *made;
-      if (used == LinkStrategy::kCopy || used == LinkStrategy::kReflink) {
-        // The copy's bytes are the canonical's: no need to hash them later.
-        Result<std::string> md5 = deps.cache->Md5Of(want.shared_path);
-        if (md5.ok() && !want.partitioned) {
-          IgnoreError(deps.cache->Record(want.ref_path, *md5), "cache is an optimisation");
-        }
+      // A copy's bytes are the canonical's (no need to hash them later); a hardlink moved the
+      // canonical's ctime (its entry is re-validated without reading).
+      if (used != LinkStrategy::kSymlink) {
+        deps.cache->NoteReference(want.shared_path, want.ref_path,
+                                  used == LinkStrategy::kHardlink);
       }
     }
     TableRef done = want;

@@ -143,8 +143,7 @@ Result<std::string> DigestCache::Md5Of(const std::string& path) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(path);
-    if (it != entries_.end() && Matches(it->second, before) &&
-        it->second.recorded_ns - std::max(before.mtime_ns, before.ctime_ns) >= kRacyWindowNs) {
+    if (it != entries_.end() && Matches(it->second, before) && !Racy(it->second)) {
       return it->second.md5;
     }
   }
@@ -180,6 +179,84 @@ Status DigestCache::Record(const std::string& path, const std::string& md5) {
   entries_[path] = std::move(e);
   dirty_ = true;
   return Status::OK();
+}
+
+int64_t DigestCache::StampNs() {
+  constexpr int64_t kTwoSeconds = 2'000'000'000;
+  const int64_t now = env_->NowUnixNanos();
+  return now - now % kTwoSeconds - kTwoSeconds;
+}
+
+Status DigestCache::RecordStamped(const std::string& path, const std::string& md5,
+                                  int64_t stamp_ns) {
+  FERRY_ASSIGN_OR_RETURN(FileInfo info, env_->Stat(path));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (info.mtime_ns != stamp_ns) {
+    if (entries_.erase(path) > 0) dirty_ = true;
+    return Status::OK();
+  }
+  entries_[path] = MakeEntry(info, md5);
+  dirty_ = true;
+  return Status::OK();
+}
+
+std::vector<std::string> DigestCache::KeysUnderLocked(const std::string& path) const {
+  std::vector<std::string> keys;
+  auto it = entries_.find(path);
+  if (it != entries_.end()) keys.push_back(path);
+  const std::string prefix = path + "/";
+  for (it = entries_.lower_bound(prefix);
+       it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    keys.push_back(it->first);
+  }
+  return keys;
+}
+
+void DigestCache::Refresh(const std::string& path) {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    keys = KeysUnderLocked(path);
+  }
+  for (const std::string& key : keys) {
+    Result<FileInfo> info = env_->Stat(key);
+    if (!info.ok()) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) continue;
+    Entry& e = it->second;
+    // Not racy when recorded + the same mtime now => no write since (see the header).
+    if (Racy(e) || e.dev != info->device || e.ino != info->inode || e.size != info->size ||
+        e.mtime_ns != info->mtime_ns || e.ctime_ns == info->ctime_ns) {
+      continue;
+    }
+    e.ctime_ns = info->ctime_ns;
+    dirty_ = true;
+  }
+}
+
+void DigestCache::NoteReference(const std::string& shared, const std::string& ref,
+                                bool shares_inode) {
+  if (shares_inode) {
+    Refresh(shared);
+    return;
+  }
+  std::vector<std::string> keys;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    keys = KeysUnderLocked(shared);
+  }
+  if (keys.empty()) keys.push_back(shared);  // a file not cached yet (a directory fails below)
+  for (const std::string& key : keys) {
+    // Md5Of answers from a trusted entry without reading; an untrusted one is re-hashed, so
+    // the copy carries the digest of what it was copied from.
+    Result<std::string> md5 = Md5Of(key);
+    if (!md5.ok()) continue;
+    const std::string dst = ref + key.substr(shared.size());
+    const int64_t stamp = StampNs();
+    if (!env_->SetModificationTime(dst, stamp).ok()) continue;
+    IgnoreError(RecordStamped(dst, *md5, stamp), "the digest cache is only an optimisation");
+  }
 }
 
 void DigestCache::Forget(const std::string& path) {

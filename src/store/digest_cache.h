@@ -5,12 +5,20 @@
 // the digest was taken, the md5, and recorded_ns (the Env's wall clock at recording). It is
 // trusted only when all five stat fields still match AND it is not racy:
 //
-//   racy := recorded_ns - max(mtime_ns, ctime_ns) < kRacyWindowNs
+//   racy := recorded_ns - mtime_ns < kRacyWindowNs
 //
 // A write landing in the same timestamp tick as the recording could change the bytes without
 // changing the stamps (coarse filesystem clocks, git's "racy git" problem), so such an entry
-// is re-hashed on its next use; the re-hash then records a non-racy entry. ctime is part of
-// the key because it cannot be set back by a user (touch -d can fake mtime).
+// is re-hashed on its next use; the re-hash then records a non-racy entry. Only mtime matters
+// for raciness: every content write sets mtime (and ctime) to the current tick, so once mtime
+// is older than the window at recording time, any later write necessarily moves mtime away
+// from the recorded value. ctime stays part of the identity key because a user cannot set it
+// back (touch -d can fake mtime); a metadata-only change (chmod, a new hardlink) that moves
+// ctime is re-validated by Refresh() without reading bytes.
+//
+// Freshly written files (downloads, copies) would be racy for one window. So ferry stamps a
+// verified file's mtime with StampNs() (a time safely in the past) before recording it with
+// RecordStamped(): the entry is trusted at once, and any later write moves mtime to "now".
 //
 // Persisted at <root>/.ferry/digests.json, replaced atomically:
 //   {"version": 1, "entries": {"<path>": {"dev", "ino", "size", "mtime_ns", "ctime_ns",
@@ -28,6 +36,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ferry/env.h"
 #include "ferry/status.h"
@@ -36,8 +45,13 @@ namespace ferry {
 
 class DigestCache {
  public:
-  // 2 s: covers filesystems with 1 s (ext3) and 2 s (FAT) timestamp granularity.
-  static constexpr int64_t kRacyWindowNs = 2'000'000'000;
+  // Linux takes file timestamps from the coarse clock (current_time() truncates
+  // ktime_get_coarse_real_ts64 to the filesystem's granularity): it advances once per jiffy,
+  // and a jiffy is at most 10 ms (HZ >= 100). Two ticks of margin covers a recording that
+  // reads the fine wall clock just before the coarse clock catches up. Filesystems with
+  // coarser stamps (1 s ext3, 2 s FAT) stay correct only for ferry's own stamped files (whole
+  // even seconds in the past); on such filesystems keep workspaces off them.
+  static constexpr int64_t kRacyWindowNs = 20'000'000;
   // The largest digests.json Load() reads; a bigger one is treated as corrupt.
   static constexpr uint64_t kMaxFileBytes = uint64_t{512} << 20;
 
@@ -69,6 +83,25 @@ class DigestCache {
   // Records a digest computed while streaming (a download, a copy) for the file now at
   // `path`; stats it to key the entry.
   Status Record(const std::string& path, const std::string& md5);
+  // The mtime ferry stamps on a file it has just verified (a download, a copy): the wall
+  // clock rounded down to an even second, minus 2 s, so every filesystem can hold it exactly
+  // and it is older than kRacyWindowNs at recording time.
+  int64_t StampNs();
+  // Records `md5` for `path` only if its mtime is exactly `stamp_ns` (the caller set it with
+  // Env::SetModificationTime after verifying the bytes); otherwise something wrote the file
+  // since, and the entry is dropped instead.
+  Status RecordStamped(const std::string& path, const std::string& md5, int64_t stamp_ns);
+  // Re-validates the entries for `path` and every path under `path`/ after a metadata-only
+  // change ferry made itself (a hardlink to a canonical moves its ctime): an entry that was
+  // not racy and still matches device, inode, size and mtime takes the new ctime and keeps
+  // its md5 (no byte is read). Others are left to be re-hashed on use.
+  void Refresh(const std::string& path);
+  // After ferry made `ref` a reference to the canonical `shared` (a file or a tree):
+  // `shares_inode` (a hardlink): Refresh(shared). Otherwise (a copy or reflink): each trusted
+  // digest of `shared` (or its parts) is carried to the matching file under `ref`, whose
+  // mtime is stamped first (StampNs / RecordStamped). Best effort: the cache is only an
+  // optimisation.
+  void NoteReference(const std::string& shared, const std::string& ref, bool shares_inode);
   // Drops the entry for `path` (file removed or replaced).
   void Forget(const std::string& path);
 
@@ -82,6 +115,9 @@ class DigestCache {
 
  private:
   static bool Matches(const Entry& e, const FileInfo& info);
+  static bool Racy(const Entry& e) { return e.recorded_ns - e.mtime_ns < kRacyWindowNs; }
+  // Paths of entries equal to `path` or under `path`/ (mu_ held).
+  std::vector<std::string> KeysUnderLocked(const std::string& path) const;
   Entry MakeEntry(const FileInfo& info, std::string md5);
 
   Env* const env_;

@@ -147,6 +147,114 @@ TEST_F(DigestCacheTest, ForgetDropsTheEntry) {
   EXPECT_EQ(cache.bytes_hashed(), 10u);
 }
 
+TEST_F(DigestCacheTest, AnEntryRecordedWithinTheWindowOfItsMtimeIsRehashed) {
+  // The file was written at t; its digest recorded at t + window - 1 ns: racy.
+  DigestCache cache(&env_, cache_path_);
+  env_.AdvanceClock(DigestCache::kRacyWindowNs - 1);
+  ASSERT_TRUE(cache.Record("/ws/data/a", kHelloMd5).ok());
+  env_.AdvanceClock(10 * kSecond);
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);
+  EXPECT_EQ(cache.bytes_hashed(), 5u);
+}
+
+TEST_F(DigestCacheTest, OnlyMtimeDecidesRaciness) {
+  // A metadata change (chmod moves ctime) just before the recording does not make the entry
+  // racy: content writes always move mtime, and mtime is old.
+  env_.AdvanceClock(10 * kSecond);
+  ASSERT_TRUE(env_.Chmod("/ws/data/a", 0444).ok());
+  DigestCache cache(&env_, cache_path_);
+  ASSERT_TRUE(cache.Record("/ws/data/a", kHelloMd5).ok());
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);
+  EXPECT_EQ(cache.bytes_hashed(), 0u);
+}
+
+TEST_F(DigestCacheTest, AStampedRecordIsTrustedAtOnce) {
+  DigestCache cache(&env_, cache_path_);
+  const int64_t stamp = cache.StampNs();
+  EXPECT_LE(stamp, env_.NowUnixNanos() - 2 * kSecond);
+  EXPECT_EQ(stamp % (2 * kSecond), 0);
+  ASSERT_TRUE(env_.SetModificationTime("/ws/data/a", stamp).ok());
+  ASSERT_TRUE(cache.RecordStamped("/ws/data/a", kHelloMd5, stamp).ok());
+  // No clock advance: the very next lookup (the next no-op pull) reads nothing.
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);
+  EXPECT_EQ(cache.bytes_hashed(), 0u);
+}
+
+TEST_F(DigestCacheTest, ASameSizeWriteAfterAStampedRecordIsRehashed) {
+  DigestCache cache(&env_, cache_path_);
+  const int64_t stamp = cache.StampNs();
+  ASSERT_TRUE(env_.SetModificationTime("/ws/data/a", stamp).ok());
+  ASSERT_TRUE(cache.RecordStamped("/ws/data/a", kHelloMd5, stamp).ok());
+  Put("/ws/data/a", "world");  // same inode, same size, same clock tick as the recording
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kWorldMd5);
+  EXPECT_EQ(cache.bytes_hashed(), 5u);
+}
+
+TEST_F(DigestCacheTest, RecordStampedDropsAFileWrittenSinceItsStamp) {
+  DigestCache cache(&env_, cache_path_);
+  const int64_t stamp = cache.StampNs();
+  ASSERT_TRUE(env_.SetModificationTime("/ws/data/a", stamp).ok());
+  Put("/ws/data/a", "world");  // a writer got in between the stamp and the recording
+  ASSERT_TRUE(cache.RecordStamped("/ws/data/a", kHelloMd5, stamp).ok());
+  EXPECT_FALSE(cache.Lookup("/ws/data/a").has_value());
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kWorldMd5);
+}
+
+TEST_F(DigestCacheTest, RefreshAfterAHardlinkKeepsTheDigestWithoutReading) {
+  env_.AdvanceClock(10 * kSecond);
+  DigestCache cache(&env_, cache_path_);
+  ASSERT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);
+  env_.AdvanceClock(kSecond);
+  ASSERT_TRUE(env_.HardLink("/ws/data/a", "/ws/data/b").ok());  // moves a's ctime
+  cache.Refresh("/ws/data/a");
+  EXPECT_EQ(cache.Lookup("/ws/data/a")->ctime_ns, env_.Stat("/ws/data/a").value().ctime_ns);
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);
+  EXPECT_EQ(cache.bytes_hashed(), 5u);
+}
+
+TEST_F(DigestCacheTest, WithoutRefreshAHardlinkForcesARehash) {
+  env_.AdvanceClock(10 * kSecond);
+  DigestCache cache(&env_, cache_path_);
+  ASSERT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);
+  env_.AdvanceClock(kSecond);
+  ASSERT_TRUE(env_.HardLink("/ws/data/a", "/ws/data/b").ok());
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);
+  EXPECT_EQ(cache.bytes_hashed(), 10u);  // ctime is part of the key
+}
+
+TEST_F(DigestCacheTest, RefreshNeverTrustsAModifiedOrRacyEntry) {
+  DigestCache cache(&env_, cache_path_);
+  ASSERT_TRUE(cache.Record("/ws/data/a", kHelloMd5).ok());  // racy: same tick as the write
+  Put("/ws/data/b", "hello");
+  env_.AdvanceClock(10 * kSecond);
+  ASSERT_EQ(cache.Md5Of("/ws/data/b").value(), kHelloMd5);
+  env_.AdvanceClock(kSecond);
+  Put("/ws/data/b", "world");  // a real write: mtime moves
+  cache.Refresh("/ws/data");   // both are under /ws/data/
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);
+  EXPECT_EQ(cache.Md5Of("/ws/data/b").value(), kWorldMd5);
+  EXPECT_EQ(cache.bytes_hashed(), 15u);
+}
+
+TEST_F(DigestCacheTest, NoteReferenceCarriesTheDigestToACopyAndStampsIt) {
+  env_.AdvanceClock(10 * kSecond);
+  ASSERT_TRUE(CreateDirs(&env_, "/ws/data/_shared/t/p").ok());
+  Put("/ws/data/_shared/t/p/1", "hello");
+  Put("/ws/data/_shared/t/p/2", "world");
+  env_.AdvanceClock(10 * kSecond);
+  DigestCache cache(&env_, cache_path_);
+  ASSERT_TRUE(cache.Md5Of("/ws/data/_shared/t/p/1").ok());
+  ASSERT_TRUE(cache.Md5Of("/ws/data/_shared/t/p/2").ok());
+  ASSERT_TRUE(CreateDirs(&env_, "/ws/data/pkg/t/p").ok());
+  Put("/ws/data/pkg/t/p/1", "hello");  // the copies, written "now"
+  Put("/ws/data/pkg/t/p/2", "world");
+  cache.NoteReference("/ws/data/_shared/t", "/ws/data/pkg/t", /*shares_inode=*/false);
+  EXPECT_EQ(env_.Stat("/ws/data/pkg/t/p/1").value().mtime_ns, cache.StampNs());
+  EXPECT_EQ(cache.Md5Of("/ws/data/pkg/t/p/1").value(), kHelloMd5);
+  EXPECT_EQ(cache.Md5Of("/ws/data/pkg/t/p/2").value(), kWorldMd5);
+  EXPECT_EQ(cache.bytes_hashed(), 10u);  // only the two canonical parts, once
+}
+
 TEST_F(DigestCacheTest, MissingFileIsNotFound) {
   DigestCache cache(&env_, cache_path_);
   EXPECT_TRUE(cache.Md5Of("/ws/data/nope").status().IsNotFound());
