@@ -82,7 +82,7 @@ if [[ -z "${SKIP_A:-}" ]]; then
   ws="$dir/ws_a"
   : > "$dir/cpu_ms"
   echo "   cold pull:                         $(timed_pull "$ws") ms  $(cpu_note)"
-  echo "   first no-op re-pull:               $(timed_pull "$ws") ms  $(cpu_note)  (re-hashes digests recorded within the racy window)"
+  echo "   first no-op re-pull:               $(timed_pull "$ws") ms  $(cpu_note) "
   runs=""
   for _ in 1 2 3 4 5 6 7; do runs+="$(timed_pull "$ws")"$'\n'; done
   if [[ -n "${PERF:-}" ]]; then
