@@ -5,6 +5,13 @@
 namespace ferry {
 namespace {
 
+// The file name as written on a line: GNU escapes it (and marks the line with a leading '\\')
+// when it holds '\\', '\n' or '\r'. nullopt when an escaped name has a bad escape.
+std::optional<std::string> NameFromLine(std::string_view name, bool escaped) {
+  if (escaped) return UnescapeChecksumName(name);
+  return std::string(name);
+}
+
 bool IsHexDigit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
 std::string ToLowerHex(std::string_view hex) {
@@ -47,13 +54,9 @@ Result<std::optional<ChecksumLine>> ParseTaggedLine(std::string_view rest, bool 
     return Malformed();
   }
   parsed.hex = ToLowerHex(hex);
-  if (escaped) {
-    std::optional<std::string> unescaped = UnescapeChecksumName(name);
-    if (!unescaped) return Malformed();
-    parsed.path = std::move(*unescaped);
-  } else {
-    parsed.path = std::string(name);
-  }
+  std::optional<std::string> path = NameFromLine(name, escaped);
+  if (!path) return Malformed();
+  parsed.path = std::move(*path);
   return std::optional<ChecksumLine>(std::move(parsed));
 }
 
@@ -148,13 +151,9 @@ Result<std::optional<ChecksumLine>> ParseChecksumLine(std::string_view line) {
   parsed.hex = ToLowerHex(hex);
   parsed.binary = rest[1] == '*';
   std::string_view name = rest.substr(2);
-  if (escaped) {
-    std::optional<std::string> unescaped = UnescapeChecksumName(name);
-    if (!unescaped) return Malformed();
-    parsed.path = std::move(*unescaped);
-  } else {
-    parsed.path = std::string(name);
-  }
+  std::optional<std::string> path = NameFromLine(name, escaped);
+  if (!path) return Malformed();
+  parsed.path = std::move(*path);
   return std::optional<ChecksumLine>(std::move(parsed));
 }
 
