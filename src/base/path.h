@@ -11,8 +11,13 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 namespace ferry {
+
+// A set of paths asked only "is it in?": hashed, since absolute paths share long prefixes and
+// an ordered set compares those prefixes at every level of the tree.
+using PathSet = std::unordered_set<std::string>;
 
 // a + "/" + b with exactly one '/' between them. `b` is always treated as relative (a leading
 // '/' in b does not discard a), so joining never escapes `a` by an absolute b. An empty side

@@ -1,10 +1,11 @@
 #include "store/digest_cache.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/file_util.h"
 #include "base/hasher.h"
@@ -18,24 +19,14 @@ using nlohmann::json;
 
 constexpr int kFormatVersion = 1;
 
-bool GetU64(const json& j, const char* key, uint64_t* out) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_unsigned()) {
-    if (it != j.end() && it->is_number_integer() && it->get<int64_t>() >= 0) {
-      *out = it->get<uint64_t>();
-      return true;
-    }
-    return false;
-  }
-  *out = it->get<uint64_t>();
-  return true;
+namespace dom = simdjson::dom;
+
+bool GetU64(dom::object j, const char* key, uint64_t* out) {
+  return j.at_key(key).get_uint64().get(*out) == simdjson::SUCCESS;
 }
 
-bool GetI64(const json& j, const char* key, int64_t* out) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer()) return false;
-  *out = it->get<int64_t>();
-  return true;
+bool GetI64(dom::object j, const char* key, int64_t* out) {
+  return j.at_key(key).get_int64().get(*out) == simdjson::SUCCESS;
 }
 
 }  // namespace
@@ -72,38 +63,46 @@ Status DigestCache::Load() {
     dirty_ = true;  // replace the oversized file on the next Save
     return Status::OK();
   }
-  Result<json> parsed = ParseJson(*text, path_);
-  if (!parsed.ok()) {
-    load_warning_ = parsed.status().message() + "; starting with an empty digest cache";
+  // simdjson: the cache is read on every pull and holds an entry per shared file.
+  dom::parser parser;
+  dom::element root;
+  if (simdjson::error_code e = parser.parse(*text).get(root); e != simdjson::SUCCESS) {
+    Result<json> detail = ParseJson(*text, path_);  // names the byte where it goes wrong
+    load_warning_ =
+        (detail.ok() ? path_ + ": " + simdjson::error_message(e) : detail.status().message()) +
+        "; starting with an empty digest cache";
     dirty_ = true;
     return Status::OK();
   }
-  const json& root = *parsed;
-  auto entries = root.is_object() ? root.find("entries") : root.end();
-  if (!root.is_object() || root.value("version", 0) != kFormatVersion ||
-      entries == root.end() || !entries->is_object()) {
-    load_warning_ = "digest cache " + path_ +
-                    " has an unknown layout; starting with an empty digest cache";
+  int64_t version = 0;
+  dom::object entries;
+  if (root.at_key("version").get_int64().get(version) != simdjson::SUCCESS ||
+      version != kFormatVersion ||
+      root.at_key("entries").get_object().get(entries) != simdjson::SUCCESS) {
+    load_warning_ =
+        "digest cache " + path_ + " has an unknown layout; starting with an empty digest cache";
     dirty_ = true;
     return Status::OK();
   }
   size_t dropped = 0;
-  for (const auto& [file, j] : entries->items()) {
+  for (auto [file, value] : entries) {
     Entry e;
-    auto md5 = j.is_object() ? j.find("md5") : j.end();
-    if (!j.is_object() || !GetU64(j, "dev", &e.dev) || !GetU64(j, "ino", &e.ino) ||
-        !GetU64(j, "size", &e.size) || !GetI64(j, "mtime_ns", &e.mtime_ns) ||
-        !GetI64(j, "ctime_ns", &e.ctime_ns) || !GetI64(j, "recorded_ns", &e.recorded_ns) ||
-        md5 == j.end() || !md5->is_string()) {
+    dom::object j;
+    std::string_view md5;
+    if (value.get_object().get(j) != simdjson::SUCCESS || !GetU64(j, "dev", &e.dev) ||
+        !GetU64(j, "ino", &e.ino) || !GetU64(j, "size", &e.size) ||
+        !GetI64(j, "mtime_ns", &e.mtime_ns) || !GetI64(j, "ctime_ns", &e.ctime_ns) ||
+        !GetI64(j, "recorded_ns", &e.recorded_ns) ||
+        j.at_key("md5").get_string().get(md5) != simdjson::SUCCESS) {
       ++dropped;
       continue;
     }
-    e.md5 = md5->get<std::string>();
-    entries_.emplace(file, std::move(e));
+    e.md5 = std::string(md5);
+    entries_.emplace(std::string(file), std::move(e));
   }
   if (dropped > 0) {
-    load_warning_ = "digest cache " + path_ + ": " + std::to_string(dropped) +
-                    " malformed entries ignored";
+    load_warning_ =
+        "digest cache " + path_ + ": " + std::to_string(dropped) + " malformed entries ignored";
     dirty_ = true;
   }
   return Status::OK();
@@ -116,9 +115,12 @@ Status DigestCache::Save() {
     if (!dirty_) return Status::OK();
     json entries = json::object();
     for (const auto& [file, e] : entries_) {
-      entries[file] = json{{"dev", e.dev},           {"ino", e.ino},
-                           {"size", e.size},         {"mtime_ns", e.mtime_ns},
-                           {"ctime_ns", e.ctime_ns}, {"md5", e.md5},
+      entries[file] = json{{"dev", e.dev},
+                           {"ino", e.ino},
+                           {"size", e.size},
+                           {"mtime_ns", e.mtime_ns},
+                           {"ctime_ns", e.ctime_ns},
+                           {"md5", e.md5},
                            {"recorded_ns", e.recorded_ns}};
     }
     json root = {{"version", kFormatVersion}, {"entries", std::move(entries)}};
@@ -137,6 +139,10 @@ Status DigestCache::Save() {
 
 Result<std::string> DigestCache::Md5Of(const std::string& path) {
   FERRY_ASSIGN_OR_RETURN(FileInfo before, env_->Stat(path));
+  return Md5Of(path, before);
+}
+
+Result<std::string> DigestCache::Md5Of(const std::string& path, const FileInfo& before) {
   if (!before.is_regular()) {
     return Status::InvalidArgument("hash " + path + ": not a regular file");
   }

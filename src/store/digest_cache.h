@@ -80,6 +80,9 @@ class DigestCache {
   // hashes the file (counting the bytes in bytes_hashed()), records and returns the digest.
   // A file that changed while being hashed gets its digest returned but not recorded.
   Result<std::string> Md5Of(const std::string& path);
+  // The same, for a caller that has just stat'ed `path` itself (`info`, of a regular file):
+  // saves the second stat on the no-op path, where every canonical is checked.
+  Result<std::string> Md5Of(const std::string& path, const FileInfo& info);
   // Records a digest computed while streaming (a download, a copy) for the file now at
   // `path`; stats it to key the entry.
   Status Record(const std::string& path, const std::string& md5);

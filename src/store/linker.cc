@@ -73,8 +73,7 @@ Result<bool> IsTreeCurrent(Env* env, const std::string& shared, const std::strin
       if (src_info.device != dst_info.device || src_info.inode != dst_info.inode) return false;
       continue;
     }
-    FERRY_ASSIGN_OR_RETURN(bool same,
-                           IsCopyCurrent(env, src, src_info, dst, dst_info, "", cache));
+    FERRY_ASSIGN_OR_RETURN(bool same, IsCopyCurrent(env, src, src_info, dst, dst_info, "", cache));
     if (!same) return false;
   }
   return true;
@@ -82,8 +81,7 @@ Result<bool> IsTreeCurrent(Env* env, const std::string& shared, const std::strin
 
 }  // namespace
 
-Linker::Linker(Env* env, std::vector<LinkStrategy> order)
-    : env_(env), order_(std::move(order)) {}
+Linker::Linker(Env* env, std::vector<LinkStrategy> order) : env_(env), order_(std::move(order)) {}
 
 std::vector<LinkStrategy> Linker::remaining_order() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -237,16 +235,23 @@ Result<LinkStrategy> Linker::MakeReference(const std::string& shared_path,
                                  " (pass another --link order, e.g. copy)");
 }
 
-Result<bool> Linker::IsReferenceCurrent(const std::string& shared_path,
-                                        const std::string& ref_path, LinkStrategy strategy,
-                                        const std::string& expected_md5, DigestCache* cache) {
+Result<bool> Linker::IsReferenceCurrent(const std::string& shared_path, const std::string& ref_path,
+                                        LinkStrategy strategy, const std::string& expected_md5,
+                                        DigestCache* cache) {
+  if (strategy == LinkStrategy::kSymlink) {
+    // readlink alone answers for a symlink (one system call per reference on the no-op
+    // path); only when it fails does an lstat tell "not a symlink" from a real error.
+    Result<std::string> target = env_->ReadLink(ref_path);
+    if (target.ok()) {
+      return ResolveSymlinkTarget(ref_path, *target) == NormalizePathLexically(shared_path);
+    }
+    if (target.status().IsNotFound()) return false;
+    FERRY_ASSIGN_OR_RETURN(std::optional<FileInfo> ref, MaybeStat(env_, ref_path, false));
+    if (!ref || !ref->is_symlink()) return false;
+    return target.status();
+  }
   FERRY_ASSIGN_OR_RETURN(std::optional<FileInfo> ref, MaybeStat(env_, ref_path, false));
   if (!ref) return false;
-  if (strategy == LinkStrategy::kSymlink) {
-    if (!ref->is_symlink()) return false;
-    FERRY_ASSIGN_OR_RETURN(std::string target, env_->ReadLink(ref_path));
-    return ResolveSymlinkTarget(ref_path, target) == NormalizePathLexically(shared_path);
-  }
   if (ref->is_symlink()) return false;
   FERRY_ASSIGN_OR_RETURN(std::optional<FileInfo> shared, MaybeStat(env_, shared_path, true));
   if (!shared) return false;

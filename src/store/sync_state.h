@@ -91,7 +91,10 @@ Result<SyncState> LoadSyncState(Env* env, const std::string& path,
 // The JSON document for `state` (exposed for tests and `--json` dumps).
 nlohmann::json SyncStateToJson(const SyncState& state);
 
-// Writes `state` atomically and durably; pretty JSON, sorted keys, trailing newline.
+// The text SaveSyncState writes: pretty JSON, sorted keys, trailing newline.
+std::string SyncStateText(const SyncState& state);
+
+// Writes SyncStateText(state) atomically and durably.
 Status SaveSyncState(Env* env, const std::string& path, const SyncState& state);
 
 // Every reference in the state, direct and package alike (refcounts, audits). Pointers into

@@ -148,6 +148,32 @@ TEST_F(SyncStateTest, SavedTextIsPrettySortedJsonLikeTheSeed) {
 )");
 }
 
+TEST_F(SyncStateTest, SavedTextIsExactlyNlohmannsDumpOfTheState) {
+  // SaveSyncState writes the text itself (fast); it must stay byte-identical to
+  // SyncStateToJson(state).dump(2), including escapes, UTF-8 and preserved keys.
+  Write(kSeedState);
+  SyncState state = LoadSyncState(&env_, kPath, nullptr).value();
+  state.direct_tables["quote\"tab\tnl\ncaf\xc3\xa9"] =
+      TableRef{"t\x01", "m", "/s/\\x", "/r/\x7f", LinkStrategy::kReflink, 1, false};
+  state.data_packages["empty"];
+  state.extra["zz_after_everything"] = nlohmann::json::array({1, nlohmann::json::object()});
+  state.extra["aa_first"] = "x";
+  state.last_sync_unix = -5;
+  ASSERT_TRUE(SaveSyncState(&env_, kPath, state).ok());
+  EXPECT_EQ(Read(), SyncStateToJson(state).dump(2) + "\n");
+}
+
+TEST_F(SyncStateTest, InvalidUtf8InANameIsReplacedNotFatal) {
+  SyncState state;
+  state.direct_tables["bad\xff"] =
+      TableRef{"t1", "", "/s/t1.parquet", "/r/bad\xff.parquet", LinkStrategy::kCopy, 0, false};
+  ASSERT_TRUE(CreateDirs(&env_, "/ws").ok());
+  ASSERT_TRUE(SaveSyncState(&env_, kPath, state).ok());
+  SyncState again = LoadSyncState(&env_, kPath, nullptr).value();
+  ASSERT_EQ(again.direct_tables.size(), 1u);
+  EXPECT_EQ(again.direct_tables.begin()->first, "bad\xef\xbf\xbd");  // U+FFFD
+}
+
 TEST_F(SyncStateTest, MissingFileIsAnEmptyState) {
   Result<SyncState> state = LoadSyncState(&env_, kPath, nullptr);
   ASSERT_TRUE(state.ok()) << state.status().ToString();
