@@ -16,8 +16,8 @@ namespace {
 std::string TableIdOf(const std::string& shared_path) {
   std::string base = BaseName(shared_path);
   if (base.size() > kParquetSuffix.size() &&
-      base.compare(base.size() - kParquetSuffix.size(), kParquetSuffix.size(),
-                   kParquetSuffix) == 0) {
+      base.compare(base.size() - kParquetSuffix.size(), kParquetSuffix.size(), kParquetSuffix) ==
+          0) {
     base.resize(base.size() - kParquetSuffix.size());
   }
   return base;
@@ -43,8 +43,7 @@ TableRef EntryFor(Env* env, const ObservedReference& r, const std::string& share
   return ref;
 }
 
-void PutEntry(SyncState* state, const std::string& dir, const std::string& name,
-              TableRef ref) {
+void PutEntry(SyncState* state, const std::string& dir, const std::string& name, TableRef ref) {
   if (dir == kDirectDirName) {
     state->direct_tables[name] = std::move(ref);
   } else {
@@ -87,12 +86,12 @@ Status ScanBundles(Env* env, const WorkspaceLayout& layout,
 
 }  // namespace
 
-Result<SyncState> RebuildStateFromDisk(Env* env, const WorkspaceLayout& layout,
-                                       DigestCache* cache, std::vector<std::string>* notes) {
+Result<SyncState> RebuildStateFromDisk(Env* env, const WorkspaceLayout& layout, DigestCache* cache,
+                                       std::vector<std::string>* notes) {
   SyncState state;
   FERRY_ASSIGN_OR_RETURN(std::vector<ObservedReference> refs, ScanReferences(env, layout));
   FERRY_ASSIGN_OR_RETURN(std::vector<std::string> shared, ScanSharedFiles(env, layout));
-  const std::set<std::string> shared_set(shared.begin(), shared.end());
+  const PathSet shared_set(shared.begin(), shared.end());
   for (const ObservedReference& r : refs) {
     if (!r.target_shared_path.empty() && shared_set.count(r.target_shared_path)) {
       PutEntry(&state, r.dir, r.name,
@@ -103,8 +102,7 @@ Result<SyncState> RebuildStateFromDisk(Env* env, const WorkspaceLayout& layout,
     if (!source.empty()) {
       PutEntry(&state, r.dir, r.name, EntryFor(env, r, source, cache, LinkStrategy::kCopy));
     } else if (notes) {
-      notes->push_back("not created by ferry (or its table is gone), left in place: " +
-                       r.ref_path);
+      notes->push_back("not created by ferry (or its table is gone), left in place: " + r.ref_path);
     }
   }
   std::vector<std::pair<std::string, std::string>> bundles;
@@ -113,9 +111,8 @@ Result<SyncState> RebuildStateFromDisk(Env* env, const WorkspaceLayout& layout,
   return state;
 }
 
-Result<SyncState> LoadOrRebuildState(Env* env, const WorkspaceLayout& layout,
-                                     DigestCache* cache, bool* rebuilt,
-                                     std::vector<std::string>* notes) {
+Result<SyncState> LoadOrRebuildState(Env* env, const WorkspaceLayout& layout, DigestCache* cache,
+                                     bool* rebuilt, std::vector<std::string>* notes) {
   *rebuilt = false;
   Result<SyncState> loaded = LoadSyncState(env, layout.state_path(), notes);
   if (loaded.ok()) return loaded;
@@ -149,9 +146,8 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
   }
 
   // State entries: dangling canonicals and broken references.
-  std::set<std::string> state_refs, state_shared;
-  auto check_entry = [&](const std::string& dir, const std::string& name,
-                         TableRef* ref) -> Status {
+  PathSet state_refs, state_shared;
+  auto check_entry = [&](const std::string& dir, const std::string& name, TableRef* ref) -> Status {
     state_refs.insert(ref->ref_path);
     state_shared.insert(ref->shared_path);
     if (hints.current_refs && hints.current_refs->count(ref->ref_path)) return Status::OK();
@@ -163,8 +159,7 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
       return Status::OK();
     }
     Result<bool> current =
-        linker->IsReferenceCurrent(ref->shared_path, ref->ref_path, ref->strategy, ref->md5,
-                                   cache);
+        linker->IsReferenceCurrent(ref->shared_path, ref->ref_path, ref->strategy, ref->md5, cache);
     if (current.ok() && *current) return Status::OK();
     bool healed = false;
     if (heal) {
@@ -198,8 +193,8 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
   if (walk) {
     FERRY_ASSIGN_OR_RETURN(refs, ScanReferences(env, layout));
   }
-  const std::set<std::string> shared_set(shared.begin(), shared.end());
-  std::set<std::string> disk_targets;
+  const PathSet shared_set(shared.begin(), shared.end());
+  PathSet disk_targets;
   for (const ObservedReference& r : refs) {
     if (!r.target_shared_path.empty()) disk_targets.insert(r.target_shared_path);
     if (state_refs.count(r.ref_path)) continue;

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "base/path.h"
 #include "ferry/env.h"
 #include "store/digest_cache.h"
 #include "store/linker.h"
@@ -51,7 +52,7 @@ struct AuditFindings {
 // own checks (a no-op pull of 6,000 references must stay cheap).
 struct AuditHints {
   // ref_paths verified current during this run (observed current or just made).
-  const std::set<std::string>* current_refs = nullptr;
+  const PathSet* current_refs = nullptr;
   // Skip the walk of every reference on disk unless some canonical in _shared/ is not named
   // by the state (only then can an untracked reference or an orphan exist that matters).
   // `ferry audit` always walks.
@@ -66,14 +67,13 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
 // The state the disk implies: every reference under data/ whose canonical can be identified,
 // every memory bundle (md5 "" so the next pull re-fetches it). Unidentifiable files are
 // listed in *notes.
-Result<SyncState> RebuildStateFromDisk(Env* env, const WorkspaceLayout& layout,
-                                       DigestCache* cache, std::vector<std::string>* notes);
+Result<SyncState> RebuildStateFromDisk(Env* env, const WorkspaceLayout& layout, DigestCache* cache,
+                                       std::vector<std::string>* notes);
 
 // LoadSyncState, falling back to RebuildStateFromDisk when the file is corrupt; *rebuilt
 // tells which happened (and *notes says why).
-Result<SyncState> LoadOrRebuildState(Env* env, const WorkspaceLayout& layout,
-                                     DigestCache* cache, bool* rebuilt,
-                                     std::vector<std::string>* notes);
+Result<SyncState> LoadOrRebuildState(Env* env, const WorkspaceLayout& layout, DigestCache* cache,
+                                     bool* rebuilt, std::vector<std::string>* notes);
 
 }  // namespace ferry::pull
 

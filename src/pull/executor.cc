@@ -51,7 +51,6 @@ void RevertEntry(SyncState* st, const LinkAction& a) {
   }
 }
 
-
 // True when `dir` still lists entries (which ferry did not create: its own are gone by now);
 // *names lists them.
 bool ForeignEntries(Env* env, const std::string& dir, std::string* names) {
@@ -81,8 +80,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
   *next = previous;
 
   for (const EntryError& e : plan.entry_errors) {
-    ReportFor(report, e.section)
-        ->errors.push_back({e.package, e.name, e.message});
+    ReportFor(report, e.section)->errors.push_back({e.package, e.name, e.message});
   }
 
   // 1. Downloads.
@@ -122,8 +120,10 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), *next));
   }
 
-  // 3. References. Counts start from the recorded state and follow what actually happens.
-  ReferenceCounts counts(previous);
+  // 3. References. Counts start from the recorded state and follow what actually happens
+  // (nothing happens to them on a no-op pull, which then skips counting 6,000 references).
+  ReferenceCounts counts =
+      to_link.empty() && plan.drops.empty() ? ReferenceCounts() : ReferenceCounts(previous);
   std::set<std::string> released;  // shared paths whose count reached 0
   auto release = [&](const std::string& shared) {
     if (!shared.empty() && counts.Remove(shared) == 0) released.insert(shared);
@@ -133,8 +133,8 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     LinkStrategy used = want.strategy;
     // Re-check just before acting: a symlink to a canonical replaced in place is still
     // right, and a crashed run may already have made this very reference.
-    Result<bool> r = deps.linker->IsReferenceCurrent(want.shared_path, want.ref_path,
-                                                     want.strategy, want.md5, deps.cache);
+    Result<bool> r = deps.linker->IsReferenceCurrent(want.shared_path, want.ref_path, want.strategy,
+                                                     want.md5, deps.cache);
     const bool current = r.ok() && *r;
     if (!current) {
       Result<LinkStrategy> made = deps.linker->MakeReference(want.shared_path, want.ref_path);
@@ -148,8 +148,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       // A copy's bytes are the canonical's (no need to hash them later); a hardlink moved the
       // canonical's ctime (its entry is re-validated without reading).
       if (used != LinkStrategy::kSymlink) {
-        deps.cache->NoteReference(want.shared_path, want.ref_path,
-                                  used == LinkStrategy::kHardlink);
+        deps.cache->NoteReference(want.shared_path, want.ref_path, used == LinkStrategy::kHardlink);
       }
     }
     TableRef done = want;
@@ -223,8 +222,8 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
         report->data_packages.errors.push_back({slug, "", s.message()});
         continue;
       }
-      report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" +
-                              names + ")");
+      report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" + names +
+                              ")");
     }
     next->data_packages.erase(slug);
   }
@@ -254,8 +253,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     }
   }
   for (const BundleDrop& d : plan.bundle_drops) {
-    const std::string path =
-        d.previous.path.empty() ? layout.bundle_path(d.slug) : d.previous.path;
+    const std::string path = d.previous.path.empty() ? layout.bundle_path(d.slug) : d.previous.path;
     Status s = env->RemoveFile(path);
     if (!s.ok() && !s.IsNotFound()) {
       report->memory_domains.errors.push_back({"", d.slug, s.message()});
@@ -270,8 +268,8 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
         report->memory_domains.errors.push_back({"", d.slug, rd.message()});
         continue;
       }
-      report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" +
-                              names + ")");
+      report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" + names +
+                              ")");
     }
     next->memory_domains.erase(d.slug);
     ++report->memory_domains.removed;
@@ -279,6 +277,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
 
   // 6. The record.
   next->last_sync_unix = env->NowUnixNanos() / 1000000000;
+  if (deps.save_record) return deps.save_record(*next);
   return SaveSyncState(env, layout.state_path(), *next);
 }
 

@@ -32,6 +32,7 @@
 #include <set>
 #include <string>
 
+#include "base/path.h"
 #include "ferry/env.h"
 #include "pull/downloader.h"
 #include "pull/plan.h"
@@ -55,8 +56,11 @@ struct ExecutorDeps {
   BundleWriter write_bundle;
   // Optional: receives the ref_paths known correct after this run (observed current, or
   // made), so the audit that follows need not check them again.
-  std::set<std::string>* verified_refs = nullptr;
+  PathSet* verified_refs = nullptr;
   int jobs = 1;  // parallel unlinks when dropping many references
+  // Optional: writes the final record (sync_state.json). Default: SaveSyncState. The pull
+  // engine passes one that finishes the write while the audit runs (pull_engine.cc).
+  std::function<Status(const SyncState& state)> save_record;
 };
 
 // Applies `plan` over `previous`. *next receives the state to record (already saved to

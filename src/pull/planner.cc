@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "store/reference_counts.h"
@@ -49,13 +50,13 @@ class PlanBuilder {
     if (!inserted && it->second != t.md5) {
       EntryError e{section, package, t.name, false,
                    std::string(SectionName(section)) + ": table " +
-                       (package.empty() ? "" : package + "/") + t.name + " names table id " +
-                       t.id + " with md5 " + Short(t.md5) + ", but another entry has md5 " +
+                       (package.empty() ? "" : package + "/") + t.name + " names table id " + t.id +
+                       " with md5 " + Short(t.md5) + ", but another entry has md5 " +
                        Short(it->second) + "; the manifest is inconsistent, entry skipped"};
       plan_->entry_errors.push_back(std::move(e));
       return;  // keeps `prev`: the executor carries over state entries it has no action for
     }
-    const bool needs_fetch = !seen_.canonical_ok.count(shared);
+    const bool needs_fetch = !seen_.canonical_ok.count(t.id);
     if (inserted && needs_fetch) {
       FetchAction f;
       f.table_id = t.id;
@@ -87,14 +88,13 @@ class PlanBuilder {
     } else {
       a.previous = *prev;
       a.change = (prev->table_id != t.id || prev->md5 != t.md5) ? EntryChange::kUpdate
-                                                                 : EntryChange::kKeep;
+                                                                : EntryChange::kKeep;
       // A moved reference path (a seed state with relative paths, a renamed root) is a
       // change of the reference, not of the table.
     }
     a.needs_link = a.change != EntryChange::kKeep || needs_fetch ||
                    prev->ref_path != a.desired.ref_path ||
-                   prev->shared_path != a.desired.shared_path ||
-                   !seen_.current_refs.count(prev->ref_path);
+                   prev->shared_path != a.desired.shared_path || !seen_.current_refs.count(prev);
     plan_->links.push_back(std::move(a));
   }
 
@@ -112,7 +112,7 @@ class PlanBuilder {
   const WorkspaceLayout& layout_;
   LinkStrategy placeholder_;
   Plan* plan_;
-  std::map<std::string, std::string> fetch_md5_;  // table id -> md5 of its first entry
+  std::unordered_map<std::string, std::string> fetch_md5_;  // table id -> md5 of first entry
 };
 
 }  // namespace
@@ -203,9 +203,15 @@ Plan MakePlan(const Manifest& manifest, const SyncState& previous, const Observa
     }
   }
 
-  // Predicted canonical removals, assuming every action succeeds.
+  // Predicted canonical removals, assuming every action succeeds. Only a reference that moves
+  // to another canonical or is dropped can release one (none do on a no-op pull).
+  const bool any_release =
+      !plan.drops.empty() || std::any_of(plan.links.begin(), plan.links.end(), [](const auto& a) {
+        return a.previous && a.previous->shared_path != a.desired.shared_path;
+      });
+  if (!any_release) return plan;
   ReferenceCounts counts(previous);
-  std::set<std::string> wanted;
+  PathSet wanted;
   for (const LinkAction& a : plan.links) {
     wanted.insert(a.desired.shared_path);
     if (a.previous && a.previous->shared_path == a.desired.shared_path) continue;

@@ -22,7 +22,9 @@
 
 #include <set>
 #include <string>
+#include <unordered_set>
 
+#include "base/path.h"
 #include "pull/manifest.h"
 #include "pull/plan.h"
 #include "store/sync_state.h"
@@ -32,13 +34,15 @@ namespace ferry::pull {
 
 // What ObserveWorkspace saw.
 struct Observations {
-  // Shared paths of wanted canonicals that exist and verify against the manifest's md5.
-  std::set<std::string> canonical_ok;
-  // ref_paths of previous entries that are already correct references to the canonical the
-  // manifest wants under the same name (Linker::IsReferenceCurrent).
-  std::set<std::string> current_refs;
+  // Table ids of wanted canonicals that exist and verify against the manifest's md5.
+  std::unordered_set<std::string> canonical_ok;
+  // Entries of the previous state (pointers into the SyncState given to ObserveWorkspace and
+  // MakePlan) that are already correct references to the canonical the manifest wants under
+  // the same name (Linker::IsReferenceCurrent). Pointers, not paths: a no-op pull asks about
+  // every reference, and hashing a pointer is far cheaper than hashing a path.
+  std::unordered_set<const TableRef*> current_refs;
   // Bundle paths that exist.
-  std::set<std::string> present_bundles;
+  PathSet present_bundles;
 };
 
 // `placeholder` is the strategy recorded for a reference not yet linked (the first of the

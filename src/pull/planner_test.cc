@@ -50,8 +50,8 @@ TEST(PlannerTest, UnchangedAndCurrentIsAnEmptyPlan) {
   SyncState st;
   st.data_packages["p"]["a"] = Ref("a", "m1", kLayout.package_dir("p"), "a");
   Observations seen;
-  seen.canonical_ok.insert(kLayout.shared_path("a"));
-  seen.current_refs.insert(kLayout.reference_path(kLayout.package_dir("p"), "a"));
+  seen.canonical_ok.insert("a");
+  seen.current_refs.insert(&st.data_packages["p"]["a"]);
   Plan plan = MakePlan(m, st, seen, kLayout, LinkStrategy::kSymlink);
   EXPECT_TRUE(plan.empty());
   EXPECT_NE(FormatPlanText(plan).find("(nothing to do)"), std::string::npos);
@@ -80,8 +80,8 @@ TEST(PlannerTest, DroppedPackageReleasesOnlyUnsharedCanonicals) {
   st.data_packages["gone"]["s"] = Ref("shared", "m", kLayout.package_dir("gone"), "s");
   st.data_packages["gone"]["own"] = Ref("own", "m", kLayout.package_dir("gone"), "own");
   Observations seen;
-  seen.canonical_ok.insert(kLayout.shared_path("shared"));
-  seen.current_refs.insert(kLayout.reference_path(kLayout.package_dir("keep"), "s"));
+  seen.canonical_ok.insert("shared");
+  seen.current_refs.insert(&st.data_packages["keep"]["s"]);
   Plan plan = MakePlan(m, st, seen, kLayout, LinkStrategy::kSymlink);
   EXPECT_EQ(plan.drops.size(), 2u);
   EXPECT_EQ(plan.dropped_packages, std::vector<std::string>{"gone"});

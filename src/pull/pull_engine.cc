@@ -1,5 +1,6 @@
 #include "pull/pull_engine.h"
 
+#include <future>
 #include <memory>
 #include <set>
 #include <utility>
@@ -43,8 +44,9 @@ Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o)
   });
   if (!got.ok()) {
     if (got.code() == StatusCode::kUnauthorized) {
-      return got.WithContext("the server refused the token (pass --token, set FERRY_TOKEN or "
-                             "write the token file)");
+      return got.WithContext(
+          "the server refused the token (pass --token, set FERRY_TOKEN or "
+          "write the token file)");
     }
     if (got.code() == StatusCode::kNotFound) {
       // A 404 for the manifest means --server is not a catalog server: unreachable, not usage.
@@ -57,8 +59,7 @@ Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o)
 
 // Removes partial downloads that no fetch of this run will resume (a file that changed
 // version, or a table that left the stack), keeping the ones of failed fetches.
-void CleanPartials(Env* env, const WorkspaceLayout& layout, const Plan& plan,
-                   const std::set<std::string>& keep) {
+void CleanPartials(Env* env, const WorkspaceLayout& layout, const Plan& plan, const PathSet& keep) {
   Result<std::vector<DirEntry>> entries = env->ListDir(layout.partial_dir());
   if (!entries.ok()) return;
   for (const DirEntry& e : *entries) {
@@ -87,16 +88,25 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
     FERRY_ASSIGN_OR_RETURN(lock, LockWorkspace(env, layout, "pull", o.wait_for_lock));
   }
 
-  FERRY_ASSIGN_OR_RETURN(Manifest manifest, FetchManifest(env, http, o));
+  // The manifest comes over the network while the workspace's own records are read: with
+  // --jobs 1 one after the other (the crash tests count steps in a fixed order).
+  std::future<Result<Manifest>> fetched =
+      std::async(o.jobs > 1 ? std::launch::async : std::launch::deferred,
+                 [&] { return FetchManifest(env, http, o); });
+  if (o.jobs <= 1) fetched.wait();  // a deferred fetch runs here, before anything else
 
   DigestCache cache(env, layout.digests_path());
-  FERRY_RETURN_IF_ERROR(cache.Load());
-  if (!cache.load_warning().empty()) out.report.notes.push_back(cache.load_warning());
-
+  Status cache_loaded = cache.Load();
   bool rebuilt = false;
   std::vector<std::string> notes;
-  FERRY_ASSIGN_OR_RETURN(SyncState previous,
-                         LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes));
+  Result<SyncState> loaded = cache_loaded.ok()
+                                 ? LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes)
+                                 : Result<SyncState>(cache_loaded);
+  // A manifest error wins: it is what the user must fix first, and it was reported first
+  // before the two ran side by side.
+  FERRY_ASSIGN_OR_RETURN(Manifest manifest, fetched.get());
+  FERRY_ASSIGN_OR_RETURN(SyncState previous, std::move(loaded));
+  if (!cache.load_warning().empty()) out.report.notes.push_back(cache.load_warning());
   for (std::string& n : notes) out.report.notes.push_back(std::move(n));
 
   Linker linker(env, o.link_order);
@@ -143,8 +153,22 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
   deps.write_bundle = [&](const BundleAction& b) {
     return FetchBundle(env, http, o.retry, o.token, b);
   };
-  std::set<std::string> verified;
+  PathSet verified;
   deps.verified_refs = &verified;
+  // The final record's write and fsync (2 MB for 6,000 references) overlap views.sql and the
+  // audit, which only read the disk until they heal; the write is joined before any later
+  // save and before the pull reports. With --jobs 1 it stays inline (crash-test step order).
+  std::future<Status> record;
+  if (o.jobs > 1) {
+    deps.save_record = [&](const SyncState& state) {
+      record = std::async(std::launch::async,
+                          [env, path = layout.state_path(), text = SyncStateText(state)] {
+                            return WriteFileAtomically(env, path, text, 0644);
+                          });
+      return Status::OK();
+    };
+  }
+  auto record_written = [&]() -> Status { return record.valid() ? record.get() : Status::OK(); };
   SyncState next;
   Status applied = ExecutePlan(out.plan, previous, deps, &next, &out.report);
   out.report.bytes_downloaded = downloader.bytes_downloaded();
@@ -155,7 +179,7 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
 
   // Partials worth keeping: those of this run's fetches (an installed one was renamed away;
   // a failed one is resumed next time). Everything else is a stale version.
-  std::set<std::string> keep;
+  PathSet keep;
   for (const FetchAction& f : out.plan.fetches) keep.insert(Downloader::PartialPathFor(layout, f));
   CleanPartials(env, layout, out.plan, keep);
 
@@ -165,6 +189,7 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
   FERRY_ASSIGN_OR_RETURN(AuditFindings audit,
                          AuditWorkspace(env, layout, &next, &linker, &cache, /*heal=*/true,
                                         AuditHints{&verified, /*walk_only_if_needed=*/!rebuilt}));
+  FERRY_RETURN_IF_ERROR(record_written());
   if (audit.state_changed) FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), next));
   if (audit.state_changed) {
     Status v = WriteViewsSqlIfChanged(env, layout, next);
