@@ -75,6 +75,18 @@ bool ManifestCache::Fresh(const TablePiece* piece) const {
   return true;
 }
 
+bool ManifestCache::FreshAt(const TablePiece* piece, uint64_t epoch) const {
+  if (piece == nullptr || piece->racy) return false;
+  if (piece->trusted_epoch.load(std::memory_order_acquire) == epoch + 1) return true;
+  if (!Fresh(piece)) return false;
+  bool watched = piece->sources.dirs.empty();  // directory listings are always re-stat'ed
+  for (const auto& [path, version] : piece->sources.files) {
+    watched = watched && digests_->Watched(path);
+  }
+  if (watched) piece->trusted_epoch.store(epoch + 1, std::memory_order_release);
+  return true;
+}
+
 std::string ManifestCache::RenderPackage(const Pieces& pieces, size_t package) const {
   std::string out = package_heads_[package];
   uint64_t total = 0;
@@ -206,10 +218,12 @@ Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOver
   AppendIndices('d', req.domains, &req.key);
   AppendIndices('t', req.direct, &req.key);
 
+  // The epoch is read before any lstat: a change after it shows as a later epoch.
+  const uint64_t epoch = digests_->ChangeEpoch();
   std::shared_ptr<const Pieces> pieces = Snapshot();
   bool fresh = true;
   for (size_t t : req.tables) {
-    if (!Fresh(pieces->tables[t].get())) {
+    if (!FreshAt(pieces->tables[t].get(), epoch)) {
       fresh = false;
       break;
     }

@@ -15,7 +15,10 @@
 //   (manifest_cache_test.cc checks it).
 // - Never advertises an md5 the served bytes do not have: every request re-checks each table
 //   of its stack by lstat (FileDigests::StillCurrent; directories of partitioned tables by
-//   stat, DirUnchanged) before using a cached piece. A stale table is rebuilt through
+//   stat, DirUnchanged) before using a cached piece, unless nothing changed since the piece
+//   last passed that check: a piece checked at change epoch E (FileDigests::ChangeEpoch,
+//   read before the check) whose files are all in watched directories is trusted while the
+//   epoch stays E (change_watch.h says what a watch sees, and why trust ends within 1 s). A stale table is rebuilt through
 //   FileDigests::Current (which re-hashes), the generation is bumped, and every body built
 //   from older pieces is rebuilt on its next use.
 // - Racy rule (as in md5_index.h): a piece built within Md5Index::kRacyWindowNs of a source's
@@ -30,6 +33,7 @@
 #ifndef FERRY_SERVE_MANIFEST_CACHE_H_
 #define FERRY_SERVE_MANIFEST_CACHE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -73,6 +77,9 @@ class ManifestCache {
     uint64_t size_bytes = 0;
     TableSources sources;
     bool racy = false;
+    // 1 + the change epoch at which the piece last passed the lstat check with every file
+    // watched; 0: never. Written by whichever request checked it.
+    mutable std::atomic<uint64_t> trusted_epoch{0};
   };
   struct Pieces {
     uint64_t generation = 0;
@@ -91,6 +98,8 @@ class ManifestCache {
 
   std::shared_ptr<const Pieces> Snapshot() const;
   bool Fresh(const TablePiece* piece) const;
+  // Fresh, or trusted without a system call at `epoch` (read before any check).
+  bool FreshAt(const TablePiece* piece, uint64_t epoch) const;
   // Rebuilds what `req` needs that is missing or stale, publishes and returns the snapshot.
   Result<std::shared_ptr<const Pieces>> Refresh(const Request& req);
   std::string RenderPackage(const Pieces& pieces, size_t package) const;

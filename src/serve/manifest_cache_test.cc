@@ -1,9 +1,17 @@
 #include "serve/manifest_cache.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <map>
+
+#include "base/hasher.h"
+#include "support/temp_dir.h"
 
 namespace ferry::serve {
 namespace {
@@ -136,6 +144,113 @@ TEST_F(ManifestCacheTest, RecentlyWrittenFileIsRecheckedEveryTime) {
   const int calls = digests_.current_calls;
   Cached({});
   EXPECT_GT(digests_.current_calls, calls);  // racy: not trusted from lstat alone
+}
+
+
+// The real index, with every lstat check counted.
+class CountingIndex : public Md5Index {
+ public:
+  explicit CountingIndex(int64_t max_trust_ns) : Md5Index(max_trust_ns) {}
+  bool StillCurrent(const std::string& path, const FileVersion& v) override {
+    ++lstats;
+    return Md5Index::StillCurrent(path, v);
+  }
+  std::atomic<int> lstats{0};
+};
+
+// Writes `data` dated an hour back (outside the racy window), through a rename as a
+// publisher would.
+void Publish(const std::string& path, const std::string& data) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp, std::ios::binary | std::ios::trunc) << data;
+  struct timespec times[2];
+  clock_gettime(CLOCK_REALTIME, &times[0]);
+  times[0].tv_sec -= 3600;
+  times[1] = times[0];
+  ASSERT_EQ(utimensat(AT_FDCWD, tmp.c_str(), times, 0), 0);
+  ASSERT_EQ(std::rename(tmp.c_str(), path.c_str()), 0);
+}
+
+std::string Md5(const std::string& s) {
+  Hasher h(HashAlgorithm::kMd5);
+  h.Update(s);
+  return h.FinishHex();
+}
+
+TEST(ManifestCacheWatchTest, UnchangedFilesAreNotStatedAgainAndAChangeShowsAtOnce) {
+  ferry::testing::TempDir dir;
+  auto c = std::make_shared<Catalog>();
+  CatalogPackage pkg{"p", "P", "", Requirement::kAvailable, {}, 0};
+  for (const char* id : {"a", "b", "c"}) {
+    CatalogTable t;
+    t.id = id;
+    t.name = id;
+    t.file = std::string(id) + ".parquet";
+    t.abs_path = dir.Join(t.file);
+    Publish(t.abs_path, std::string("bytes of ") + id);
+    c->table_index[id] = c->tables.size();
+    c->tables.push_back(t);
+    pkg.tables.push_back(id);
+  }
+  c->package_index["p"] = 0;
+  c->packages.push_back(pkg);
+  CatalogUser user;
+  user.name = "ana";
+  user.grants.packages = {"p"};
+  user.stack.packages = {"p"};
+
+  CountingIndex index(/*max_trust_ns=*/int64_t{1} << 62);  // no expiry within the test
+  ManifestCache cache(c, &index);
+  auto body = [&] {
+    auto b = cache.Body(user, {}, 42'000'000'000);
+    EXPECT_TRUE(b.ok()) << b.status().message();
+    return b.ok() ? *b : "";
+  };
+  body();  // builds the pieces
+  body();  // checks each by lstat once, then trusts it
+  const int after_warm_up = index.lstats;
+  EXPECT_EQ(body(), body());
+  EXPECT_EQ(index.lstats, after_warm_up) << "unchanged files were stat'ed again";
+
+  // A replaced file: no sleep, no poll; the very next manifest has the new md5.
+  Publish(dir.Join("b.parquet"), "new bytes of b");
+  const std::string changed = body();
+  EXPECT_NE(changed.find(Md5("new bytes of b")), std::string::npos);
+  EXPECT_EQ(changed.find(Md5("bytes of b")), std::string::npos);
+  EXPECT_GT(index.lstats, after_warm_up);
+  auto uncached = BuildManifest(*c, user, {}, &index, 42'000'000'000);
+  ASSERT_TRUE(uncached.ok());
+  EXPECT_EQ(changed, DumpJson(*uncached));
+}
+
+TEST(ManifestCacheWatchTest, WithoutAWatchEveryRequestStatsEveryTable) {
+  // FileDigests' default watches nothing (as on a network filesystem): always lstat.
+  class Unwatched : public CountingIndex {
+   public:
+    Unwatched() : CountingIndex(int64_t{1} << 62) {}
+    bool Watched(const std::string&) override { return false; }
+  };
+  ferry::testing::TempDir dir;
+  auto c = std::make_shared<Catalog>();
+  CatalogTable t;
+  t.id = "a";
+  t.name = "a";
+  t.file = "a.parquet";
+  t.abs_path = dir.Join(t.file);
+  Publish(t.abs_path, "x");
+  c->table_index["a"] = 0;
+  c->tables.push_back(t);
+  CatalogUser user;
+  user.name = "ana";
+  user.grants.tables = {"a"};
+  user.stack.tables = {"a"};
+  Unwatched index;
+  ManifestCache cache(c, &index);
+  ASSERT_TRUE(cache.Body(user, {}, 0).ok());
+  const int before = index.lstats;
+  ASSERT_TRUE(cache.Body(user, {}, 0).ok());
+  ASSERT_TRUE(cache.Body(user, {}, 0).ok());
+  EXPECT_EQ(index.lstats, before + 2);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "base/hasher.h"
+#include "base/path.h"
 #include "base/thread_pool.h"
 
 namespace ferry::serve {
@@ -65,7 +66,12 @@ std::shared_ptr<std::mutex> Md5Index::PathLock(const std::string& path) {
   return m;
 }
 
+bool FileDigests::Watched(const std::string& /*path*/) { return false; }
+
+bool Md5Index::Watched(const std::string& path) { return watch_.Watching(DirName(path)); }
+
 Result<FileVersion> Md5Index::Current(const std::string& path) {
+  watch_.Watch(DirName(path));  // false (not watchable) only means callers keep using lstat
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
   if (!S_ISREG(st.st_mode)) {

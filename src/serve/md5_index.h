@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "ferry/status.h"
+#include "serve/change_watch.h"
 
 namespace ferry::serve {
 
@@ -54,17 +55,27 @@ class FileDigests {
   // lstat alone: no hashing, no lock, so it is cheap enough for every file of every manifest
   // (manifest_cache.h). It does not know about racy entries; callers handle those.
   virtual bool StillCurrent(const std::string& path, const FileVersion& v);
+  // Change tracking (change_watch.h), so callers can skip even that lstat: while
+  // ChangeEpoch() is unchanged and Watched(path) holds, a file StillCurrent at that epoch has
+  // not changed. The default watches nothing (fakes in tests; callers then always lstat).
+  virtual uint64_t ChangeEpoch() { return 0; }
+  virtual bool Watched(const std::string& path);
 };
 
 class Md5Index : public FileDigests {
  public:
   static constexpr int64_t kRacyWindowNs = 100'000'000;  // 100 ms: above any fs timestamp tick
 
-  Md5Index() = default;
+  // `max_trust_ns`: how long an unchanged change epoch is trusted (change_watch.h).
+  explicit Md5Index(int64_t max_trust_ns = ChangeWatch::kMaxTrustNs) : watch_(max_trust_ns) {}
   Md5Index(const Md5Index&) = delete;
   Md5Index& operator=(const Md5Index&) = delete;
 
+  // Also starts watching the file's directory (before its first lstat, so no change after
+  // the answer can go unseen).
   Result<FileVersion> Current(const std::string& path) override;
+  uint64_t ChangeEpoch() override { return watch_.Epoch(); }
+  bool Watched(const std::string& path) override;
 
   // Brings every path's entry up to date using `threads` threads (start-up and after a
   // change); errors are left for Current() to report when the file is asked for.
@@ -85,6 +96,7 @@ class Md5Index : public FileDigests {
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::shared_ptr<std::mutex>> path_locks_;
   std::atomic<uint64_t> hashes_computed_{0};
+  ChangeWatch watch_;
 };
 
 }  // namespace ferry::serve
