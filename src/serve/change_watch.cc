@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 
 namespace ferry::serve {
