@@ -256,6 +256,48 @@ TEST_F(PullEngineTest, DropPackageKeepsTableSharedWithAnotherAndBothDropsRemoveI
   ExpectInvariants(&mem_, layout_, catalog_, "none");
 }
 
+TEST_F(PullEngineTest, DroppingManyPackagesAtOnceRemovesEveryReferenceInParallel) {
+  // 30 packages of 8 tables; table i is held by packages i%30 and (i+1)%30, so every
+  // canonical is shared. Dropping all but package 0 unlinks 29*8 references on `jobs`
+  // threads and must remove exactly the canonicals no kept reference names.
+  constexpr int kPackages = 30, kPerPackage = 8;
+  std::vector<json> tables(kPackages);
+  for (int i = 0; i < kPackages * kPerPackage / 2; ++i) {
+    const std::string id = "t" + std::to_string(i);
+    catalog_.SetTable(id, TableBytes(id, 1));
+    for (int p : {i % kPackages, (i + 1) % kPackages}) {
+      if (tables[p].size() < kPerPackage) tables[p].push_back(catalog_.Entry(id, id));
+    }
+  }
+  json all = json::array();
+  for (int p = 0; p < kPackages; ++p) {
+    all.push_back(Package("p" + std::to_string(p), json(tables[p])));
+  }
+  catalog_.SetManifest(json::array(), all, json::array());
+  PullOk();
+  ExpectInvariants(&mem_, layout_, catalog_, "all packages");
+
+  catalog_.SetManifest(json::array(), json::array({all[0]}), json::array());
+  PullOptions o = Options();
+  o.jobs = 6;
+  Result<PullOutcome> dropped = Pull(nullptr, &o);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  int removed_refs = 0;
+  for (int p = 1; p < kPackages; ++p) removed_refs += static_cast<int>(tables[p].size());
+  EXPECT_EQ(dropped->report.data_packages.removed, removed_refs);
+  EXPECT_EQ(dropped->report.total_errors(), 0);
+  for (int p = 1; p < kPackages; ++p) {
+    EXPECT_FALSE(*PathExists(&mem_, layout_.package_dir("p" + std::to_string(p)))) << p;
+  }
+  std::set<std::string> kept;
+  for (const json& t : tables[0]) kept.insert(t["id"].get<std::string>());
+  for (int i = 0; i < kPackages * kPerPackage / 2; ++i) {
+    const std::string id = "t" + std::to_string(i);
+    EXPECT_EQ(*PathExists(&mem_, layout_.shared_path(id)), kept.count(id) > 0) << id;
+  }
+  ExpectInvariants(&mem_, layout_, catalog_, "package 0 only");
+}
+
 // ---------------------------------------------------------------------------------------
 // Seed 002: test_pull_invariants_memory_domain_lifecycle.
 

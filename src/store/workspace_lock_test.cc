@@ -1,8 +1,14 @@
 #include "store/workspace_lock.h"
 
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
 
 #include "base/file_util.h"
 #include "base/mem_env.h"
@@ -46,6 +52,44 @@ TEST(WorkspaceLockTest, OnDiskTheLockFileNamesItsHolder) {
   EXPECT_NE(second.status().message().find("; wait for it or pass --wait"), std::string::npos);
   first->reset();
   EXPECT_TRUE(LockWorkspace(env, layout, "pull", false).ok());
+}
+
+TEST(WorkspaceLockTest, WaitBlocksUntilTheHolderLetsGoThenTakesTheLock) {
+  testing::TempDir tmp;
+  Env* env = Env::Default();
+  WorkspaceLayout layout(tmp.path());
+  auto held = LockWorkspace(env, layout, "pull", false);
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+
+  std::atomic<long> waiter_tid{0};
+  std::atomic<bool> returned{false};
+  Result<std::unique_ptr<FileLock>> waited = Status::Busy("never ran");
+  std::thread waiter([&] {
+    waiter_tid = ::syscall(SYS_gettid);
+    waited = LockWorkspace(env, layout, "audit", /*wait=*/true);
+    returned = true;
+  });
+  // Observe (not guess) that the waiter sits in flock(2): /proc names the system call a
+  // blocked thread is in. Bounded, so a broken --wait fails instead of hanging.
+  bool in_flock = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!in_flock && !returned && std::chrono::steady_clock::now() < deadline) {
+    if (waiter_tid != 0) {
+      std::ifstream in("/proc/self/task/" + std::to_string(waiter_tid.load()) + "/syscall");
+      long nr = -1;
+      in >> nr;
+      in_flock = nr == SYS_flock;
+    }
+    if (!in_flock) std::this_thread::yield();
+  }
+  EXPECT_TRUE(in_flock);
+  EXPECT_FALSE(returned) << "--wait returned while the workspace was still locked";
+
+  held->reset();  // the holder finishes
+  waiter.join();
+  ASSERT_TRUE(waited.ok()) << waited.status().ToString();
+  std::string text = ReadFileToString(env, layout.lock_path(), 4096).value();
+  EXPECT_NE(text.find("(ferry audit)"), std::string::npos) << text;
 }
 
 TEST(WorkspaceLockTest, HolderText) {
