@@ -18,6 +18,9 @@ namespace ferry {
 // A set of paths asked only "is it in?": hashed, since absolute paths share long prefixes and
 // an ordered set compares those prefixes at every level of the tree.
 using PathSet = std::unordered_set<std::string>;
+// The same over views, for sets of paths that live elsewhere (a plan, a state) at least as
+// long as the set: no copy of each path, which matters at 6,000 references per pull.
+using PathViewSet = std::unordered_set<std::string_view>;
 
 // a + "/" + b with exactly one '/' between them. `b` is always treated as relative (a leading
 // '/' in b does not discard a), so joining never escapes `a` by an absolute b. An empty side

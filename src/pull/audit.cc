@@ -146,7 +146,14 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
   }
 
   // State entries: dangling canonicals and broken references.
-  PathSet state_refs, state_shared;
+  // state_refs views the state's own strings (entries are only added below, never erased);
+  // state_shared owns its strings, as healing adds paths of local values.
+  PathViewSet state_refs;
+  PathSet state_shared;
+  size_t entries = state->direct_tables.size();
+  for (const auto& [slug, tables] : state->data_packages) entries += tables.size();
+  state_refs.reserve(entries);
+  state_shared.reserve(entries);
   auto check_entry = [&](const std::string& dir, const std::string& name, TableRef* ref) -> Status {
     state_refs.insert(ref->ref_path);
     state_shared.insert(ref->shared_path);

@@ -52,7 +52,7 @@ struct AuditFindings {
 // own checks (a no-op pull of 6,000 references must stay cheap).
 struct AuditHints {
   // ref_paths verified current during this run (observed current or just made).
-  const PathSet* current_refs = nullptr;
+  const PathViewSet* current_refs = nullptr;
   // Skip the walk of every reference on disk unless some canonical in _shared/ is not named
   // by the state (only then can an untracked reference or an orphan exist that matters).
   // `ferry audit` always walks.

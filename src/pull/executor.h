@@ -55,8 +55,8 @@ struct ExecutorDeps {
   Downloader* downloader = nullptr;
   BundleWriter write_bundle;
   // Optional: receives the ref_paths known correct after this run (observed current, or
-  // made), so the audit that follows need not check them again.
-  PathSet* verified_refs = nullptr;
+  // made), so the audit that follows need not check them again. Views into `plan`.
+  PathViewSet* verified_refs = nullptr;
   int jobs = 1;  // parallel unlinks when dropping many references
   // Optional: writes the final record (sync_state.json). Default: SaveSyncState. The pull
   // engine passes one that finishes the write while the audit runs (pull_engine.cc).

@@ -46,7 +46,7 @@ class PlanBuilder {
   void WantTable(Section section, const std::string& package, const std::string& dir,
                  const ManifestTable& t, const TableRef* prev) {
     const std::string shared = layout_.shared_path(t.id);
-    auto [it, inserted] = fetch_md5_.emplace(t.id, t.md5);
+    auto [it, inserted] = fetch_md5_.try_emplace(t.id, t.md5);  // no node when present
     if (!inserted && it->second != t.md5) {
       EntryError e{section, package, t.name, false,
                    std::string(SectionName(section)) + ": table " +
@@ -120,6 +120,9 @@ class PlanBuilder {
 Plan MakePlan(const Manifest& manifest, const SyncState& previous, const Observations& seen,
               const WorkspaceLayout& layout, LinkStrategy placeholder) {
   Plan plan;
+  size_t wanted_refs = manifest.direct_tables.size();
+  for (const ManifestPackage& p : manifest.data_packages) wanted_refs += p.tables.size();
+  plan.links.reserve(wanted_refs);
   plan.entry_errors = manifest.errors;
   const Protected protect(manifest.errors);
   PlanBuilder b(seen, layout, placeholder, &plan);

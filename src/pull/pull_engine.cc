@@ -153,7 +153,7 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
   deps.write_bundle = [&](const BundleAction& b) {
     return FetchBundle(env, http, o.retry, o.token, b);
   };
-  PathSet verified;
+  PathViewSet verified;  // views into out.plan, which outlives the audit
   deps.verified_refs = &verified;
   // The final record's write and fsync (2 MB for 6,000 references) overlap views.sql and the
   // audit, which only read the disk until they heal; the write is joined before any later
@@ -176,6 +176,13 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
     IgnoreError(cache.Save(), "the digest cache is only an optimisation");
     return applied;
   }
+  // Canonicals that left the store sit in .ferry/trash/; their blocks are freed while
+  // views.sql and the audit run (the audit never looks there), and the pull does not report
+  // before the trash is empty: what left the stack has left the disk.
+  std::future<Status> trash =
+      std::async(o.jobs > 1 ? std::launch::async : std::launch::deferred,
+                 [&] { return EmptyTrash(env, layout, o.jobs > 1 ? kParallelUnlinks : 1); });
+  if (o.jobs <= 1) trash.wait();
 
   // Partials worth keeping: those of this run's fetches (an installed one was renamed away;
   // a failed one is resumed next time). Everything else is a stale version.
@@ -200,6 +207,10 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
   for (std::string& n : audit.notes) out.report.notes.push_back(std::move(n));
   for (const std::string& n : linker.drop_notes()) out.report.notes.push_back(n);
 
+  if (Status emptied = trash.get(); !emptied.ok()) {
+    out.report.notes.push_back("could not empty " + layout.trash_dir() + ": " + emptied.message() +
+                               " (the next pull tries again)");
+  }
   IgnoreError(cache.Save(), "the digest cache is only an optimisation");
   out.report.bytes_hashed = cache.bytes_hashed();
   out.report.duration_s = (env->NowMonotonicNanos() - start_ns) / 1e9;

@@ -1,7 +1,10 @@
 #include "store/content_store.h"
 
+#include <mutex>
+
 #include "base/file_util.h"
 #include "base/path.h"
+#include "base/thread_pool.h"
 
 namespace ferry {
 namespace {
@@ -148,6 +151,35 @@ Status RemoveCanonical(Env* env, const std::string& shared_path) {
   // RemoveTree makes read-only (0555) directories writable before emptying them; a 0444 file
   // only needs its directory writable to be unlinked.
   return RemoveTree(env, shared_path);
+}
+
+Status DiscardCanonical(Env* env, const WorkspaceLayout& layout, const std::string& shared_path) {
+  if (env->Rename(shared_path, JoinPath(layout.trash_dir(), BaseName(shared_path))).ok()) {
+    return Status::OK();
+  }
+  // Whatever failed (no trash directory, another filesystem, a clash), removing in place is
+  // always right; RemoveCanonical also treats a canonical already gone as done.
+  return RemoveCanonical(env, shared_path);
+}
+
+Status EmptyTrash(Env* env, const WorkspaceLayout& layout, int jobs) {
+  Result<std::vector<DirEntry>> entries = env->ListDir(layout.trash_dir());
+  if (!entries.ok()) return entries.status().IsNotFound() ? Status::OK() : entries.status();
+  std::mutex mu;
+  Status first_error;
+  auto remove = [&](const DirEntry& e) {
+    Status s = RemoveTree(env, JoinPath(layout.trash_dir(), e.name));
+    std::lock_guard<std::mutex> lock(mu);
+    if (!s.ok() && first_error.ok()) first_error = s;
+  };
+  if (jobs <= 1) {
+    for (const DirEntry& e : *entries) remove(e);
+  } else {
+    ThreadPool pool(static_cast<size_t>(jobs));
+    for (const DirEntry& e : *entries) pool.Schedule([&remove, &e] { remove(e); });
+    pool.Wait();
+  }
+  return first_error;
 }
 
 }  // namespace ferry

@@ -47,6 +47,24 @@ Status InstallCanonical(Env* env, const std::string& staged_path, const std::str
 // first. A missing canonical is OK.
 Status RemoveCanonical(Env* env, const std::string& shared_path);
 
+// Unlinks in flight when removing many files. An unlink waits on the filesystem (the journal,
+// and on a disk mounted with `discard` a TRIM per freed extent), not on a CPU, so more run at
+// once than there are cores: 1,000 canonicals of 64 KiB on such a disk took 0.28 s one at a
+// time and 0.15 s sixteen at a time.
+inline constexpr int kParallelUnlinks = 16;
+
+// Takes a canonical out of the store at once: a rename into <root>/.ferry/trash/, so that
+// freeing its blocks (far slower than the rename on such a disk) can overlap other work
+// (EmptyTrash). Falls back to RemoveCanonical when the rename cannot be done (data/ on
+// another filesystem, a leftover directory of the same name in the trash). The trash
+// directory must exist (the caller creates it once). A missing canonical is OK.
+Status DiscardCanonical(Env* env, const WorkspaceLayout& layout, const std::string& shared_path);
+
+// Removes everything in <root>/.ferry/trash/, `jobs` at a time: this pull's discards and the
+// leftovers of an interrupted one (every pull empties it, so nothing stays there for long).
+// A missing trash directory is OK.
+Status EmptyTrash(Env* env, const WorkspaceLayout& layout, int jobs);
+
 // Applies the recovery rule above to one canonical path. OK when there is nothing to do.
 Status RecoverInterruptedInstall(Env* env, const std::string& shared_path);
 

@@ -193,6 +193,38 @@ TEST_F(ContentStoreTest, RemovesAReadOnlyCanonicalTree) {
   EXPECT_TRUE(RemoveCanonical(&env_, kShared).ok());  // already gone is fine
 }
 
+TEST_F(ContentStoreTest, DiscardMovesCanonicalsToTheTrashAndEmptyTrashFreesThem) {
+  const WorkspaceLayout layout("/ws");
+  ASSERT_TRUE(CreateDirs(&env_, layout.shared_dir()).ok());
+  ASSERT_TRUE(CreateDirs(&env_, layout.trash_dir()).ok());
+  Put(kStaged, "file bytes");
+  ASSERT_TRUE(InstallCanonical(&env_, kStaged, kShared).ok());
+  const std::string dir_shared = layout.shared_path("t2");
+  StageDir("/ws/.ferry/partial/t2.parquet", "old");
+  ASSERT_TRUE(InstallCanonical(&env_, "/ws/.ferry/partial/t2.parquet", dir_shared).ok());
+
+  ASSERT_TRUE(DiscardCanonical(&env_, layout, kShared).ok());
+  ASSERT_TRUE(DiscardCanonical(&env_, layout, dir_shared).ok());
+  EXPECT_TRUE(Names(layout.shared_dir()).empty()) << "left the store at once";
+  EXPECT_EQ(Names(layout.trash_dir()).size(), 2u);
+  EXPECT_TRUE(DiscardCanonical(&env_, layout, kShared).ok());  // already gone is fine
+
+  ASSERT_TRUE(EmptyTrash(&env_, layout, /*jobs=*/4).ok());  // read-only tree included
+  EXPECT_TRUE(Names(layout.trash_dir()).empty());
+  EXPECT_TRUE(EmptyTrash(&env_, layout, 1).ok());  // an empty trash is fine
+}
+
+TEST_F(ContentStoreTest, DiscardRemovesInPlaceWhenItCannotMoveToTheTrash) {
+  const WorkspaceLayout layout("/ws");
+  ASSERT_TRUE(CreateDirs(&env_, layout.shared_dir()).ok());
+  Put(kStaged, "file bytes");
+  ASSERT_TRUE(InstallCanonical(&env_, kStaged, kShared).ok());
+  // No .ferry/trash/ at all: the rename fails, the canonical is removed where it is.
+  ASSERT_TRUE(DiscardCanonical(&env_, layout, kShared).ok());
+  EXPECT_TRUE(env_.LinkStat(kShared).status().IsNotFound());
+  EXPECT_TRUE(EmptyTrash(&env_, layout, 2).ok());  // no trash directory is fine
+}
+
 TEST(AsideNameTest, Recognised) {
   EXPECT_EQ(AsidePathFor("/ws/data/_shared/t1.parquet"), "/ws/data/_shared/.t1.parquet.ferry-old");
   std::string owner;

@@ -40,12 +40,14 @@ class WorkspaceLayout {
   std::string bundle_path(std::string_view slug) const;   // <root>/memory/<slug>/bundle.md
   std::string ferry_dir() const;                          // <root>/.ferry
   std::string partial_dir() const;                        // <root>/.ferry/partial
+  std::string trash_dir() const;                          // <root>/.ferry/trash
   std::string lock_path() const;                          // <root>/.ferry/lock
   std::string digests_path() const;                       // <root>/.ferry/digests.json
   std::string views_sql_path() const;                     // <root>/data/views.sql
 
  private:
   std::string root_;
+  std::string shared_dir_;  // computed once: shared_path() runs for every reference of a pull
 };
 
 inline constexpr std::string_view kSharedDirName = "_shared";
