@@ -8,7 +8,11 @@
 #      (target >= 90% of curl's throughput), and ferry's peak RSS (target <= 64 MB)
 #
 # usage: bench/pull_bench.sh [FERRY_BINARY]   (default: build-pull/ferry, then build/ferry)
-# env:   BENCH_DIR (default /tmp/ferry-pull-bench), SKIP_A=1 / SKIP_B=1 to run one part.
+# env:   BENCH_DIR (default /tmp/ferry-pull-bench), SKIP_A=1 / SKIP_B=1 to run one part,
+#        BENCH_FRESH_EXT4=1 (root): run on a new 4 GiB ext4 image, loop-mounted without
+#        `discard`, so the figures do not depend on the state and mount options of the
+#        machine's own disk (on a rootfs mounted with `discard`, every freed file waits for a
+#        TRIM; the drop part prints that floor).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,6 +23,13 @@ if [[ -z "$ferry" ]]; then
 fi
 [[ -x "$ferry" ]] || { echo "no ferry binary; pass its path" >&2; exit 2; }
 dir="${BENCH_DIR:-/tmp/ferry-pull-bench}"
+if [[ -n "${BENCH_FRESH_EXT4:-}" ]]; then
+  image="$(mktemp /tmp/ferry-bench-ext4.XXXXXX)"
+  mnt="$(mktemp -d /tmp/ferry-bench-mnt.XXXXXX)"
+  truncate -s 4G "$image" && mkfs.ext4 -q -F "$image" && mount -o loop "$image" "$mnt" || {
+    echo "BENCH_FRESH_EXT4 needs root and loop devices" >&2; exit 2; }
+  dir="$mnt/pull-bench"
+fi
 rm -rf "$dir"; mkdir -p "$dir"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
@@ -56,7 +67,11 @@ CONF
   echo "nginx did not start" >&2; exit 1
 }
 stop_nginx() { [[ -f "$dir/nginx/nginx.pid" ]] && kill "$(cat "$dir/nginx/nginx.pid")" && sleep 0.3 || true; }
-trap stop_nginx EXIT
+cleanup() {
+  stop_nginx
+  if [[ -n "${mnt:-}" ]]; then umount "$mnt" && rmdir "$mnt" && rm -f "$image"; fi
+}
+trap cleanup EXIT
 
 pull() {  # $1 workspace, rest: extra args
   local ws="$1"; shift
