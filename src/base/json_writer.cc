@@ -81,6 +81,26 @@ void PrettyJsonWriter::Int(int64_t value) {
 
 void PrettyJsonWriter::Bool(bool value) { out_->append(value ? "true" : "false"); }
 
+void PrettyJsonWriter::StringMember(std::string_view key, std::string_view value) {
+  Key(key);
+  String(value);
+}
+
+void PrettyJsonWriter::UintMember(std::string_view key, uint64_t value) {
+  Key(key);
+  Uint(value);
+}
+
+void PrettyJsonWriter::IntMember(std::string_view key, int64_t value) {
+  Key(key);
+  Int(value);
+}
+
+void PrettyJsonWriter::BoolMember(std::string_view key, bool value) {
+  Key(key);
+  Bool(value);
+}
+
 void PrettyJsonWriter::RawPretty(std::string_view json_text) {
   // JSON strings never hold a raw newline, so every newline is a line break of the layout.
   const std::string indent(2 * members_.size(), ' ');

@@ -33,6 +33,11 @@ class PrettyJsonWriter {
   void Uint(uint64_t value);
   void Int(int64_t value);
   void Bool(bool value);
+  // Key() and a value in one call, for the flat records most files hold.
+  void StringMember(std::string_view key, std::string_view value);
+  void UintMember(std::string_view key, uint64_t value);
+  void IntMember(std::string_view key, int64_t value);
+  void BoolMember(std::string_view key, bool value);
   // A value already serialised as dump(2) text at depth 0; re-indented to the current depth.
   void RawPretty(std::string_view json_text);
 

@@ -177,19 +177,25 @@ std::string Md5(const std::string& s) {
   return h.FinishHex();
 }
 
+// Adds table `id` to `c`, published on disk in `dir` with `bytes`.
+void AddPublishedTable(Catalog* c, const ferry::testing::TempDir& dir, const std::string& id,
+                       const std::string& bytes) {
+  CatalogTable t;
+  t.id = id;
+  t.name = id;
+  t.file = id + ".parquet";
+  t.abs_path = dir.Join(t.file);
+  Publish(t.abs_path, bytes);
+  c->table_index[id] = c->tables.size();
+  c->tables.push_back(t);
+}
+
 TEST(ManifestCacheWatchTest, UnchangedFilesAreNotStatedAgainAndAChangeShowsAtOnce) {
   ferry::testing::TempDir dir;
   auto c = std::make_shared<Catalog>();
   CatalogPackage pkg{"p", "P", "", Requirement::kAvailable, {}, 0};
   for (const char* id : {"a", "b", "c"}) {
-    CatalogTable t;
-    t.id = id;
-    t.name = id;
-    t.file = std::string(id) + ".parquet";
-    t.abs_path = dir.Join(t.file);
-    Publish(t.abs_path, std::string("bytes of ") + id);
-    c->table_index[id] = c->tables.size();
-    c->tables.push_back(t);
+    AddPublishedTable(c.get(), dir, id, std::string("bytes of ") + id);
     pkg.tables.push_back(id);
   }
   c->package_index["p"] = 0;
@@ -232,14 +238,7 @@ TEST(ManifestCacheWatchTest, WithoutAWatchEveryRequestStatsEveryTable) {
   };
   ferry::testing::TempDir dir;
   auto c = std::make_shared<Catalog>();
-  CatalogTable t;
-  t.id = "a";
-  t.name = "a";
-  t.file = "a.parquet";
-  t.abs_path = dir.Join(t.file);
-  Publish(t.abs_path, "x");
-  c->table_index["a"] = 0;
-  c->tables.push_back(t);
+  AddPublishedTable(c.get(), dir, "a", "x");
   CatalogUser user;
   user.name = "ana";
   user.grants.tables = {"a"};

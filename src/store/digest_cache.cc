@@ -123,25 +123,17 @@ Status DigestCache::Save() {
     for (const auto& [file, e] : entries_) {
       w.Key(file);
       w.BeginObject();
-      w.Key("ctime_ns");
-      w.Int(e.ctime_ns);
-      w.Key("dev");
-      w.Uint(e.dev);
-      w.Key("ino");
-      w.Uint(e.ino);
-      w.Key("md5");
-      w.String(e.md5);
-      w.Key("mtime_ns");
-      w.Int(e.mtime_ns);
-      w.Key("recorded_ns");
-      w.Int(e.recorded_ns);
-      w.Key("size");
-      w.Uint(e.size);
+      w.IntMember("ctime_ns", e.ctime_ns);
+      w.UintMember("dev", e.dev);
+      w.UintMember("ino", e.ino);
+      w.StringMember("md5", e.md5);
+      w.IntMember("mtime_ns", e.mtime_ns);
+      w.IntMember("recorded_ns", e.recorded_ns);
+      w.UintMember("size", e.size);
       w.EndObject();
     }
     w.EndObject();
-    w.Key("version");
-    w.Int(kFormatVersion);
+    w.IntMember("version", kFormatVersion);
     w.EndObject();
     if (!w.valid_utf8()) {  // a path that is not UTF-8: let nlohmann substitute U+FFFD
       json entries = json::object();

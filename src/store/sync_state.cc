@@ -303,20 +303,13 @@ namespace {
 void WriteTableRef(const TableRef& ref, PrettyJsonWriter* w) {
   // Members in sorted order, as nlohmann (a std::map) would print them.
   w->BeginObject();
-  w->Key("md5");
-  w->String(ref.md5);
-  w->Key("partitioned");
-  w->Bool(ref.partitioned);
-  w->Key("ref_path");
-  w->String(ref.ref_path);
-  w->Key("shared_path");
-  w->String(ref.shared_path);
-  w->Key("size_bytes");
-  w->Uint(ref.size);
-  w->Key("strategy");
-  w->String(LinkStrategyName(ref.strategy));
-  w->Key("table_id");
-  w->String(ref.table_id);
+  w->StringMember("md5", ref.md5);
+  w->BoolMember("partitioned", ref.partitioned);
+  w->StringMember("ref_path", ref.ref_path);
+  w->StringMember("shared_path", ref.shared_path);
+  w->UintMember("size_bytes", ref.size);
+  w->StringMember("strategy", LinkStrategyName(ref.strategy));
+  w->StringMember("table_id", ref.table_id);
   w->EndObject();
 }
 
@@ -356,12 +349,9 @@ bool WriteStateText(const SyncState& state, std::string* out) {
     for (const auto& [slug, m] : state.memory_domains) {
       w.Key(slug);
       w.BeginObject();
-      w.Key("md5");
-      w.String(m.md5);
-      w.Key("path");
-      w.String(m.path);
-      w.Key("slug");
-      w.String(m.slug);
+      w.StringMember("md5", m.md5);
+      w.StringMember("path", m.path);
+      w.StringMember("slug", m.slug);
       w.EndObject();
     }
     w.EndObject();
