@@ -9,7 +9,7 @@
 #
 # usage: bench/pull_bench.sh [FERRY_BINARY]   (default: build-pull/ferry, then build/ferry)
 # env:   BENCH_DIR (default /tmp/ferry-pull-bench), SKIP_A=1 / SKIP_B=1 to run one part,
-#        BENCH_FRESH_EXT4=1 (root): run on a new 4 GiB ext4 image, loop-mounted without
+#        BENCH_FRESH_EXT4=1 (root): run on a new 8 GiB ext4 image, loop-mounted without
 #        `discard`, so the figures do not depend on the state and mount options of the
 #        machine's own disk (on a rootfs mounted with `discard`, every freed file waits for a
 #        TRIM; the drop part prints that floor).
@@ -26,7 +26,7 @@ dir="${BENCH_DIR:-/tmp/ferry-pull-bench}"
 if [[ -n "${BENCH_FRESH_EXT4:-}" ]]; then
   image="$(mktemp /tmp/ferry-bench-ext4.XXXXXX)"
   mnt="$(mktemp -d /tmp/ferry-bench-mnt.XXXXXX)"
-  truncate -s 4G "$image" && mkfs.ext4 -q -F "$image" && mount -o loop "$image" "$mnt" || {
+  truncate -s 8G "$image" && mkfs.ext4 -q -F "$image" && mount -o loop "$image" "$mnt" || {
     echo "BENCH_FRESH_EXT4 needs root and loop devices" >&2; exit 2; }
   dir="$mnt/pull-bench"
 fi
