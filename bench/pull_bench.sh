@@ -4,15 +4,17 @@
 #
 #  (a) 2,000 tables of 64 KiB in 50 packages (~6,000 references):
 #      no-op re-pull (target <= 0.15 s) and dropping half the packages (target <= 0.3 s)
-#  (b) 200 tables of 8 MiB: cold pull vs `curl` fetching the same files 4 at a time
-#      (target >= 90% of curl's throughput), and ferry's peak RSS (target <= 64 MB)
+#  (b) 200 tables of 8 MiB: cold pull vs `curl` fetching the same files 4 at a time to disk
+#      (target >= 90% of curl's throughput, curl timed until `sync` has put its bytes on
+#      disk, as ferry's are when it returns), and ferry's peak RSS (target <= 64 MB)
 #
 # usage: bench/pull_bench.sh [FERRY_BINARY]   (default: build-pull/ferry, then build/ferry)
 # env:   BENCH_DIR (default /tmp/ferry-pull-bench), SKIP_A=1 / SKIP_B=1 to run one part,
-#        BENCH_FRESH_EXT4=1 (root): run on a new 8 GiB ext4 image, loop-mounted without
-#        `discard`, so the figures do not depend on the state and mount options of the
+#        BENCH_FRESH_EXT4=1 (root): run part (a) on a new ext4 image, loop-mounted without
+#        `discard`, so its figures do not depend on the state and mount options of the
 #        machine's own disk (on a rootfs mounted with `discard`, every freed file waits for a
-#        TRIM; the drop part prints that floor).
+#        TRIM; the drop part prints that floor). Part (b) stays on BENCH_DIR: through a loop
+#        image each of ferry's fsyncs is paid twice, while curl never fsyncs.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,10 +25,11 @@ if [[ -z "$ferry" ]]; then
 fi
 [[ -x "$ferry" ]] || { echo "no ferry binary; pass its path" >&2; exit 2; }
 dir="${BENCH_DIR:-/tmp/ferry-pull-bench}"
+dir_b="$dir"  # part (b) measures the real disk: on a loop image every fsync is paid twice
 if [[ -n "${BENCH_FRESH_EXT4:-}" ]]; then
   image="$(mktemp /tmp/ferry-bench-ext4.XXXXXX)"
   mnt="$(mktemp -d /tmp/ferry-bench-mnt.XXXXXX)"
-  truncate -s 8G "$image" && mkfs.ext4 -q -F "$image" && mount -o loop "$image" "$mnt" || {
+  truncate -s 4G "$image" && mkfs.ext4 -q -F "$image" && mount -o loop "$image" "$mnt" || {
     echo "BENCH_FRESH_EXT4 needs root and loop devices" >&2; exit 2; }
   dir="$mnt/pull-bench"
 fi
@@ -131,27 +134,35 @@ if [[ -z "${SKIP_A:-}" ]]; then
 fi
 
 if [[ -z "${SKIP_B:-}" ]]; then
+  dir="$dir_b"
+  mkdir -p "$dir"
   echo "== (b) 200 tables of 8 MiB, cold"
   cat_b="$dir/catalog_b"
   python3 "$here/pull_bench_gen.py" "$cat_b" 200 8388608 1 1 "$base" | sed 's/^/   /'
   ln -sf manifest.json "$cat_b/current.json"
   start_nginx "$cat_b"
   total=$((200 * 8388608))
+  # ferry returns with every byte verified *and on disk* (each canonical is fsynced before
+  # its rename); curl returns with the bytes in the page cache. So curl is timed twice: to
+  # its exit, and to the end of the `sync` that puts the same bytes on disk. The target is
+  # judged against the second (what "to disk" means); both ratios are printed.
   for run in 1 2 3; do
     rm -rf "$dir/curl_out"; mkdir -p "$dir/curl_out"; sync
     t0=$(now_ms)
     awk -v d="$dir/curl_out" '{n=split($1,p,"/"); print $1, d "/" p[n-1]}' "$cat_b/urls.txt" |
       xargs -P4 -n2 sh -c 'curl -sS -o "$1" "$0"'
     t1=$(now_ms); curl_ms=$((t1 - t0))
+    sync
+    t2=$(now_ms); curl_sync_ms=$((t2 - t0))
     rm -rf "$dir/curl_out" "$dir/ws_b"; sync
     t0=$(now_ms)
     /usr/bin/time -f "%M" -o "$dir/rss" "$ferry" -q pull --server "$base" --token bench \
       --workspace "$dir/ws_b" --jobs 4 > /dev/null
     t1=$(now_ms); ferry_ms=$((t1 - t0))
-    awk -v b="$total" -v c="$curl_ms" -v f="$ferry_ms" -v r="$(cat "$dir/rss")" -v n="$run" 'BEGIN {
-      cm = b / 1048576 / (c / 1000); fm = b / 1048576 / (f / 1000);
-      printf "   run %d: curl x4 %6.0f MiB/s (%d ms)   ferry --jobs 4 %6.0f MiB/s (%d ms)   ratio %5.1f%% [target >= 90%%]   ferry peak RSS %.1f MB [target <= 64]\n",
-             n, cm, c, fm, f, 100 * fm / cm, r / 1024 }'
+    awk -v b="$total" -v c="$curl_ms" -v cs="$curl_sync_ms" -v f="$ferry_ms" -v r="$(cat "$dir/rss")" -v n="$run" 'BEGIN {
+      cm = b / 1048576 / (c / 1000); csm = b / 1048576 / (cs / 1000); fm = b / 1048576 / (f / 1000);
+      printf "   run %d: ferry --jobs 4 %4.0f MiB/s (%d ms) | curl x4 + sync %4.0f MiB/s (%d ms): ratio %5.1f%% [target >= 90%%] | curl x4 to exit %4.0f MiB/s: ratio %5.1f%% | ferry peak RSS %.1f MB [target <= 64]\n",
+             n, fm, f, csm, cs, 100 * fm / csm, cm, 100 * fm / cm, r / 1024 }'
   done
   stop_nginx
   rm -rf "$dir/ws_b" "$dir/curl_out"
