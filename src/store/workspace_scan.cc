@@ -65,20 +65,22 @@ Result<std::map<InodeKey, std::string>> CanonicalInodes(Env* env, const Workspac
 
 Status ScanTempsUnder(Env* env, const std::string& dir, std::vector<std::string>* out) {
   FERRY_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ListIfExists(env, dir));
+  // Runs over every entry of data/ after each pull: paths are only built for what matters.
   for (const DirEntry& e : entries) {
-    std::string path = JoinPath(dir, e.name);
     std::string owner;
     if (IsAsideName(e.name, &owner)) {
       // Only a leftover when its canonical is back in place (see content_store.h).
       FERRY_ASSIGN_OR_RETURN(bool owner_exists, PathExists(env, JoinPath(dir, owner)));
-      if (owner_exists) out->push_back(path);
+      if (owner_exists) out->push_back(JoinPath(dir, e.name));
       continue;
     }
     if (IsTempName(e.name)) {
-      out->push_back(path);
+      out->push_back(JoinPath(dir, e.name));
       continue;
     }
-    if (e.type == FileType::kDirectory) FERRY_RETURN_IF_ERROR(ScanTempsUnder(env, path, out));
+    if (e.type == FileType::kDirectory) {
+      FERRY_RETURN_IF_ERROR(ScanTempsUnder(env, JoinPath(dir, e.name), out));
+    }
   }
   return Status::OK();
 }
