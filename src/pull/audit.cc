@@ -145,6 +145,17 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
     found("leftover temp file: " + t, healed);
   }
 
+  // Dropped canonicals an interrupted pull left in the trash: disk space, not data.
+  if (hints.check_trash) {
+    Result<std::vector<DirEntry>> trash = env->ListDir(layout.trash_dir());
+    if (!trash.ok() && !trash.status().IsNotFound()) return trash.status();
+    for (const DirEntry& e : trash.ok() ? *trash : std::vector<DirEntry>()) {
+      const std::string path = JoinPath(layout.trash_dir(), e.name);
+      found("leftover trash: " + path + " (a dropped canonical not yet freed)",
+            heal && RemoveTree(env, path).ok());
+    }
+  }
+
   // State entries: dangling canonicals and broken references.
   // state_refs views the state's own strings (entries are only added below, never erased);
   // state_shared owns its strings, as healing adds paths of local values.

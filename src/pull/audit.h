@@ -57,6 +57,9 @@ struct AuditHints {
   // by the state (only then can an untracked reference or an orphan exist that matters).
   // `ferry audit` always walks.
   bool walk_only_if_needed = false;
+  // Look at .ferry/trash/ (canonicals a pull dropped and did not get to free). The pull
+  // empties the trash itself while its audit runs, so it passes false.
+  bool check_trash = true;
 };
 
 // Audits the workspace against *state; with `heal`, repairs what it can and updates *state.

@@ -195,7 +195,8 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
 
   FERRY_ASSIGN_OR_RETURN(AuditFindings audit,
                          AuditWorkspace(env, layout, &next, &linker, &cache, /*heal=*/true,
-                                        AuditHints{&verified, /*walk_only_if_needed=*/!rebuilt}));
+                                        AuditHints{&verified, /*walk_only_if_needed=*/!rebuilt,
+                                                   /*check_trash=*/false}));
   FERRY_RETURN_IF_ERROR(record_written());
   if (audit.state_changed) FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), next));
   if (audit.state_changed) {

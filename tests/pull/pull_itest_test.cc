@@ -3,11 +3,13 @@
 // and misbehaves on demand: dies mid-download, answers 500 then 200, serves wrong bytes,
 // refuses the token.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -414,6 +416,22 @@ TEST_F(PullBinaryTest, AuditHealsWhatAHumanBroke) {
   EXPECT_EQ(server_.paths().size(), requests);
   RunResult clean = Ferry("audit --workspace '" + ws_ + "'");
   EXPECT_EQ(clean.exit_code, 0) << clean.out;
+}
+
+TEST_F(PullBinaryTest, AuditReportsAndHealsTrashAnInterruptedPullLeftBehind) {
+  StandardStack();
+  ASSERT_EQ(Pull().exit_code, 0);
+  // As if a pull had moved a dropped canonical to the trash and then been killed.
+  ASSERT_EQ(mkdir(layout_.trash_dir().c_str(), 0755), 0);
+  const std::string left = layout_.trash_dir() + "/t_old.parquet";
+  std::ofstream(left) << "bytes of a dropped table";
+  RunResult check = Ferry("audit --workspace '" + ws_ + "'");
+  EXPECT_EQ(check.exit_code, 1) << check.out;
+  EXPECT_NE(check.out.find("leftover trash: " + left), std::string::npos) << check.out;
+  EXPECT_TRUE(std::filesystem::exists(left)) << "an audit without --heal changes nothing";
+  RunResult heal = Ferry("audit --heal --workspace '" + ws_ + "'");
+  EXPECT_EQ(heal.exit_code, 0) << heal.err << heal.out;
+  EXPECT_FALSE(std::filesystem::exists(left));
 }
 
 }  // namespace
