@@ -54,4 +54,14 @@ void ThreadPool::WorkerLoop() {
   }
 }
 
+void ParallelFor(int jobs, size_t n, const std::function<void(size_t)>& fn) {
+  if (jobs <= 1 || n < 64) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  ThreadPool pool(static_cast<size_t>(jobs));
+  for (size_t i = 0; i < n; ++i) pool.Schedule([&fn, i] { fn(i); });
+  pool.Wait();
+}
+
 }  // namespace ferry

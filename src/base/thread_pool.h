@@ -53,6 +53,10 @@ class ThreadPool {
   std::vector<std::thread> workers_;
 };
 
+// Runs fn(0..n-1) on up to `jobs` threads, inline when jobs <= 1 or there is little to do
+// (n < 64: threads would cost more than they save). Returns when every call has finished.
+void ParallelFor(int jobs, size_t n, const std::function<void(size_t)>& fn);
+
 }  // namespace ferry
 
 #endif  // FERRY_BASE_THREAD_POOL_H_

@@ -66,17 +66,6 @@ bool ForeignEntries(Env* env, const std::string& dir, std::string* names) {
 // sequential, as the crash tests count steps in a fixed order.
 int RemovalJobs(int jobs) { return jobs <= 1 ? 1 : std::max(jobs, kParallelUnlinks); }
 
-// Runs fn(0..n-1) on up to `jobs` threads (inline when there is little to do).
-void RunParallel(int jobs, size_t n, const std::function<void(size_t)>& fn) {
-  if (jobs <= 1 || n < 64) {
-    for (size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  ThreadPool pool(static_cast<size_t>(jobs));
-  for (size_t i = 0; i < n; ++i) pool.Schedule([&fn, i] { fn(i); });
-  pool.Wait();
-}
-
 }  // namespace
 
 Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDeps& deps,
@@ -184,7 +173,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
   // 4. Drops: disk first, then the state. The unlinks are independent of each other and
   // their latency is the filesystem's, so they run `jobs` at a time.
   std::vector<Status> removed(plan.drops.size());
-  RunParallel(RemovalJobs(deps.jobs), plan.drops.size(), [&](size_t i) {
+  ParallelFor(RemovalJobs(deps.jobs), plan.drops.size(), [&](size_t i) {
     removed[i] = deps.linker->RemoveReference(plan.drops[i].previous.ref_path);
   });
   for (size_t i = 0; i < plan.drops.size(); ++i) {
@@ -210,7 +199,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     IgnoreError(CreateDirs(env, layout.trash_dir()),
                 "DiscardCanonical then removes the canonical in place");
   }
-  RunParallel(RemovalJobs(deps.jobs), unreferenced.size(),
+  ParallelFor(RemovalJobs(deps.jobs), unreferenced.size(),
               [&](size_t i) { gone[i] = DiscardCanonical(env, layout, unreferenced[i]); });
   for (size_t i = 0; i < unreferenced.size(); ++i) {
     const std::string& shared = unreferenced[i];

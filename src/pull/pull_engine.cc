@@ -70,6 +70,15 @@ void CleanPartials(Env* env, const WorkspaceLayout& layout, const Plan& plan, co
   (void)plan;
 }
 
+// Starts `fn` on its own thread when `alongside`; otherwise runs it here and now, so that with
+// --jobs 1 every step keeps its place in one fixed order (the crash tests count steps).
+template <typename Fn>
+auto RunAlongside(bool alongside, Fn fn) {
+  auto result = std::async(alongside ? std::launch::async : std::launch::deferred, std::move(fn));
+  if (!alongside) result.wait();  // a deferred task runs inside wait()
+  return result;
+}
+
 }  // namespace
 
 Result<std::string> ManifestUrlFor(const std::string& server_url) {
@@ -91,9 +100,7 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
   // The manifest comes over the network while the workspace's own records are read: with
   // --jobs 1 one after the other (the crash tests count steps in a fixed order).
   std::future<Result<Manifest>> fetched =
-      std::async(o.jobs > 1 ? std::launch::async : std::launch::deferred,
-                 [&] { return FetchManifest(env, http, o); });
-  if (o.jobs <= 1) fetched.wait();  // a deferred fetch runs here, before anything else
+      RunAlongside(o.jobs > 1, [&] { return FetchManifest(env, http, o); });
 
   DigestCache cache(env, layout.digests_path());
   Status cache_loaded = cache.Load();
@@ -179,10 +186,8 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
   // Canonicals that left the store sit in .ferry/trash/; their blocks are freed while
   // views.sql and the audit run (the audit never looks there), and the pull does not report
   // before the trash is empty: what left the stack has left the disk.
-  std::future<Status> trash =
-      std::async(o.jobs > 1 ? std::launch::async : std::launch::deferred,
-                 [&] { return EmptyTrash(env, layout, o.jobs > 1 ? kParallelUnlinks : 1); });
-  if (o.jobs <= 1) trash.wait();
+  std::future<Status> trash = RunAlongside(
+      o.jobs > 1, [&] { return EmptyTrash(env, layout, o.jobs > 1 ? kParallelUnlinks : 1); });
 
   // Partials worth keeping: those of this run's fetches (an installed one was renamed away;
   // a failed one is resumed next time). Everything else is a stale version.

@@ -172,13 +172,7 @@ Status EmptyTrash(Env* env, const WorkspaceLayout& layout, int jobs) {
     std::lock_guard<std::mutex> lock(mu);
     if (!s.ok() && first_error.ok()) first_error = s;
   };
-  if (jobs <= 1) {
-    for (const DirEntry& e : *entries) remove(e);
-  } else {
-    ThreadPool pool(static_cast<size_t>(jobs));
-    for (const DirEntry& e : *entries) pool.Schedule([&remove, &e] { remove(e); });
-    pool.Wait();
-  }
+  ParallelFor(jobs, entries->size(), [&](size_t i) { remove((*entries)[i]); });
   return first_error;
 }
 
