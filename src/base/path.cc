@@ -1,5 +1,7 @@
 #include "base/path.h"
 
+#include <vector>
+
 namespace ferry {
 namespace {
 
@@ -60,6 +62,50 @@ bool IsSafeRelativePath(std::string_view path) {
     if (slash == std::string_view::npos) return true;
     path.remove_prefix(slash + 1);
   }
+}
+
+std::vector<std::string_view> PathSegments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    size_t slash = path.find('/');
+    std::string_view seg = path.substr(0, slash);
+    if (!seg.empty()) out.push_back(seg);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+std::string NormalizePathLexically(std::string_view path) {
+  const bool absolute = !path.empty() && path.front() == '/';
+  std::vector<std::string_view> kept;
+  for (std::string_view seg : PathSegments(path)) {
+    if (seg == ".") continue;
+    if (seg == "..") {
+      if (!kept.empty() && kept.back() != "..") {
+        kept.pop_back();
+      } else if (!absolute) {
+        kept.push_back(seg);
+      }
+      continue;
+    }
+    kept.push_back(seg);
+  }
+  if (kept.empty()) return absolute ? std::string("/") : std::string(".");
+  std::string out;
+  for (std::string_view seg : kept) {
+    if (absolute || !out.empty()) out.push_back('/');
+    out.append(seg);
+  }
+  return out;
+}
+
+bool IsPathWithin(std::string_view path, std::string_view root) {
+  const std::string p = NormalizePathLexically(path);
+  const std::string r = NormalizePathLexically(root);
+  if (r == "/") return !p.empty() && p.front() == '/';
+  return p.size() >= r.size() && p.compare(0, r.size(), r) == 0 &&
+         (p.size() == r.size() || p[r.size()] == '/');
 }
 
 }  // namespace ferry

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 namespace ferry {
 
@@ -38,6 +39,18 @@ bool IsSafePathSegment(std::string_view segment);
 
 // One or more safe segments joined by single '/': no leading or trailing '/', no "//".
 bool IsSafeRelativePath(std::string_view path);
+
+// The non-empty segments of a '/'-separated path: "/a//b/" -> {"a", "b"}. Views into `path`.
+std::vector<std::string_view> PathSegments(std::string_view path);
+
+// Collapses "//", "." and ".." segments; keeps a leading '/'; drops a trailing '/'.
+// ".." above the root of an absolute path stays at the root; in a relative path it is kept.
+std::string NormalizePathLexically(std::string_view path);
+
+// True when `path` is `root` or lies under it, lexically (both are normalized first):
+// ("/ws/data/x", "/ws") and ("/ws", "/ws") are; ("/wsx", "/ws") and ("/ws/../etc", "/ws")
+// are not.
+bool IsPathWithin(std::string_view path, std::string_view root);
 
 }  // namespace ferry
 

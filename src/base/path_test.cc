@@ -58,3 +58,24 @@ TEST(PathTest, SafeRelativePathsAreSafeSegmentsJoinedBySingleSlashes) {
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+TEST(IsPathWithinTest, ComparesWholeSegmentsAfterNormalizing) {
+  EXPECT_TRUE(IsPathWithin("/ws", "/ws"));
+  EXPECT_TRUE(IsPathWithin("/ws/data/x", "/ws"));
+  EXPECT_TRUE(IsPathWithin("/ws/data/../x", "/ws/"));
+  EXPECT_FALSE(IsPathWithin("/wsx", "/ws"));
+  EXPECT_FALSE(IsPathWithin("/ws/../etc/passwd", "/ws"));
+  EXPECT_FALSE(IsPathWithin("/", "/ws"));
+  EXPECT_TRUE(IsPathWithin("/anything", "/"));
+}
+
+TEST(PathSegmentsTest, SkipsEmptySegments) {
+  EXPECT_EQ(PathSegments("/a//b/"), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_TRUE(PathSegments("/").empty());
+}
+
+}  // namespace
+}  // namespace ferry

@@ -6,12 +6,15 @@
 // without a server: re-creates broken references, removes orphan canonicals and leftover temp
 // files, adopts untracked references, rebuilds a corrupt sync_state.json from disk. Missing
 // canonicals and bundles need a `ferry pull` and are reported as such.
-// Exit codes: 0 clean (or everything healed), 1 violations remain, 5 workspace locked.
+// Exit codes: 0 clean (or everything healed), 1 violations remain, 2 not a workspace,
+// 5 workspace locked.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "base/confined_env.h"
+#include "base/file_util.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "ferry/env.h"
@@ -25,6 +28,19 @@
 namespace ferry::cli {
 namespace {
 
+// kInvalidArgument unless `layout` is a ferry workspace (it has sync_state.json or .ferry/):
+// an audit of any other directory would report it clean.
+Status RequireWorkspace(Env* env, const WorkspaceLayout& layout) {
+  for (const std::string& marker : {layout.state_path(), layout.ferry_dir()}) {
+    Result<bool> exists = PathExists(env, marker);
+    if (!exists.ok()) return exists.status();
+    if (*exists) return Status::OK();
+  }
+  return Status::InvalidArgument(layout.root() +
+                                 " is not a ferry workspace (no sync_state.json, no .ferry/); "
+                                 "pass the directory a `ferry pull` made with --workspace");
+}
+
 class AuditCommand : public Command {
  public:
   void Configure(CLI::App* app) override {
@@ -37,8 +53,11 @@ class AuditCommand : public Command {
     std::string root =
         std::filesystem::absolute(workspace_.empty() ? "." : workspace_, ec).lexically_normal();
     while (root.size() > 1 && root.back() == '/') root.pop_back();
-    Env* env = Env::Default();
     WorkspaceLayout layout(root);
+    // Audit and heal act inside the workspace only, whatever sync_state.json names.
+    ConfinedEnv confined(Env::Default(), {root}, "the workspace");
+    Env* env = &confined;
+    if (Status s = RequireWorkspace(env, layout); !s.ok()) return ReportFailure(s);
 
     std::unique_ptr<FileLock> lock;
     if (heal_) {
@@ -50,7 +69,9 @@ class AuditCommand : public Command {
     if (Status s = cache.Load(); !s.ok()) return ReportFailure(s);
     bool rebuilt = false;
     std::vector<std::string> notes;
-    Result<SyncState> state = pull::LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes);
+    AnchorOutcome anchored;
+    Result<SyncState> state =
+        pull::LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes, &anchored);
     if (!state.ok()) return ReportFailure(state.status());
     Linker linker(env, DefaultLinkOrder());
     Result<pull::AuditFindings> f =
@@ -60,7 +81,17 @@ class AuditCommand : public Command {
       f->violations.insert(f->violations.begin(),
                            "sync_state.json is corrupt (run ferry audit --heal to rebuild it)");
     }
-    if (heal_ && (f->state_changed || rebuilt)) {
+    // An entry naming a path elsewhere is an error in the record; healing records the
+    // layout's paths instead (what was named elsewhere is never touched).
+    for (std::string& d : anchored.problems) {
+      (heal_ ? f->healed : f->violations).push_back(std::move(d));
+    }
+    const bool anchor_changed = !anchored.problems.empty() || !anchored.moved_from.empty();
+    if (!anchored.moved_from.empty()) {
+      notes.push_back("sync_state.json was written in " + anchored.moved_from +
+                      " (a copied or moved workspace): audited here, nothing there touched");
+    }
+    if (heal_ && (f->state_changed || rebuilt || anchor_changed)) {
       if (Status s = SaveSyncState(env, layout.state_path(), *state); !s.ok()) {
         return ReportFailure(s);
       }

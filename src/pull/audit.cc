@@ -112,16 +112,24 @@ Result<SyncState> RebuildStateFromDisk(Env* env, const WorkspaceLayout& layout, 
 }
 
 Result<SyncState> LoadOrRebuildState(Env* env, const WorkspaceLayout& layout, DigestCache* cache,
-                                     bool* rebuilt, std::vector<std::string>* notes) {
+                                     bool* rebuilt, std::vector<std::string>* notes,
+                                     AnchorOutcome* anchored) {
   *rebuilt = false;
   Result<SyncState> loaded = LoadSyncState(env, layout.state_path(), notes);
-  if (loaded.ok()) return loaded;
-  if (loaded.status().code() != StatusCode::kCorruption) return loaded.status();
-  if (notes) {
-    notes->push_back(loaded.status().message() + "; state rebuilt from the files on disk");
+  if (!loaded.ok()) {
+    if (loaded.status().code() != StatusCode::kCorruption) return loaded.status();
+    if (notes) {
+      notes->push_back(loaded.status().message() + "; state rebuilt from the files on disk");
+    }
+    *rebuilt = true;
+    loaded = RebuildStateFromDisk(env, layout, cache, notes);
+    if (!loaded.ok()) return loaded.status();
   }
-  *rebuilt = true;
-  return RebuildStateFromDisk(env, layout, cache, notes);
+  // The recorded paths are never acted on: a copied workspace's state names the original, and
+  // an edited one can name anything.
+  AnchorOutcome outcome = AnchorStateToWorkspace(layout, &*loaded);
+  if (anchored) *anchored = std::move(outcome);
+  return loaded;
 }
 
 Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, SyncState* state,

@@ -34,6 +34,7 @@
 #include "ferry/env.h"
 #include "store/digest_cache.h"
 #include "store/linker.h"
+#include "store/state_anchor.h"
 #include "store/sync_state.h"
 #include "store/workspace_layout.h"
 
@@ -74,9 +75,12 @@ Result<SyncState> RebuildStateFromDisk(Env* env, const WorkspaceLayout& layout, 
                                        std::vector<std::string>* notes);
 
 // LoadSyncState, falling back to RebuildStateFromDisk when the file is corrupt; *rebuilt
-// tells which happened (and *notes says why).
+// tells which happened (and *notes says why). Either way the state is then anchored to this
+// workspace (src/store/state_anchor.h): every path in it is the layout's; entries that named
+// a path elsewhere are listed in anchored->problems (may be null).
 Result<SyncState> LoadOrRebuildState(Env* env, const WorkspaceLayout& layout, DigestCache* cache,
-                                     bool* rebuilt, std::vector<std::string>* notes);
+                                     bool* rebuilt, std::vector<std::string>* notes,
+                                     AnchorOutcome* anchored = nullptr);
 
 }  // namespace ferry::pull
 

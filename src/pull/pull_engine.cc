@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "base/confined_env.h"
 #include "base/file_util.h"
 #include "base/path.h"
 #include "net/http_status.h"
@@ -87,9 +88,12 @@ Result<std::string> ManifestUrlFor(const std::string& server_url) {
   return ResolveUrl(base + "/", "api/sync/manifest");
 }
 
-Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
-  const int64_t start_ns = env->NowMonotonicNanos();
+Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& o) {
   const WorkspaceLayout layout(o.workspace);
+  // Whatever the records say, nothing outside the workspace is created, changed or removed.
+  ConfinedEnv confined(base_env, {layout.root()}, "the workspace");
+  Env* env = &confined;
+  const int64_t start_ns = env->NowMonotonicNanos();
   PullOutcome out;
 
   std::unique_ptr<FileLock> lock;
@@ -106,15 +110,23 @@ Result<PullOutcome> RunPull(Env* env, HttpClient* http, const PullOptions& o) {
   Status cache_loaded = cache.Load();
   bool rebuilt = false;
   std::vector<std::string> notes;
-  Result<SyncState> loaded = cache_loaded.ok()
-                                 ? LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes)
-                                 : Result<SyncState>(cache_loaded);
+  AnchorOutcome anchored;
+  Result<SyncState> loaded =
+      cache_loaded.ok() ? LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes, &anchored)
+                        : Result<SyncState>(cache_loaded);
   // A manifest error wins: it is what the user must fix first, and it was reported first
   // before the two ran side by side.
   FERRY_ASSIGN_OR_RETURN(Manifest manifest, fetched.get());
   FERRY_ASSIGN_OR_RETURN(SyncState previous, std::move(loaded));
   if (!cache.load_warning().empty()) out.report.notes.push_back(cache.load_warning());
   for (std::string& n : notes) out.report.notes.push_back(std::move(n));
+  for (std::string& d : anchored.problems) out.report.healed.push_back(std::move(d));
+  if (!anchored.moved_from.empty()) {
+    out.report.notes.push_back("sync_state.json was written in " + anchored.moved_from +
+                               " (a copied or moved workspace): its entries are taken as this "
+                               "workspace's, and nothing under " + anchored.moved_from +
+                               " is touched");
+  }
 
   Linker linker(env, o.link_order);
   if (!o.dry_run) {

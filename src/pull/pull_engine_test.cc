@@ -711,3 +711,46 @@ TEST_F(PullEngineTest, HandDeletedReferenceAndCanonicalAreHealedByTheNextPull) {
 
 }  // namespace
 }  // namespace ferry::pull
+
+namespace ferry::pull {
+namespace {
+
+// Issue 9: a state edited (or corrupted) to name a file elsewhere made the next pull delete it.
+TEST_F(PullEngineTest, StateNamingAFileOutsideTheWorkspaceNeverTouchesIt) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetBundle("ops", BundleBytes("ops", 1));
+  catalog_.SetManifest(json::array(),
+                       json::array({Package("sales", json::array({catalog_.Entry("tbl_a", "a")}))}),
+                       json::array({catalog_.Domain("ops")}));
+  PullOk();
+  const std::string precious = "/some/where/precious.parquet";
+  const std::string notes = "/some/where/notes.md";
+  ASSERT_TRUE(CreateDirs(&mem_, "/some/where").ok());
+  ASSERT_TRUE(WriteFileAtomically(&mem_, precious, "years of work").ok());
+  ASSERT_TRUE(WriteFileAtomically(&mem_, notes, "my notes").ok());
+  std::vector<std::string> w;
+  SyncState st = *LoadSyncState(&mem_, layout_.state_path(), &w);
+  st.data_packages["sales"]["a"].shared_path = precious;
+  st.data_packages["sales"]["a"].ref_path = precious;
+  st.memory_domains["ops"].path = notes;
+  ASSERT_TRUE(SaveSyncState(&mem_, layout_.state_path(), st).ok());
+
+  // The package and the domain leave the stack: the pull removes what it recorded.
+  catalog_.SetManifest(json::array(), json::array(), json::array());
+  PullOutcome out = PullOk();
+  EXPECT_EQ(ReadAll(&mem_, precious), "years of work");
+  EXPECT_EQ(ReadAll(&mem_, notes), "my notes");
+  int skipped = 0;
+  for (const std::string& h : out.report.healed) {
+    skipped += h.find("outside this workspace") != std::string::npos;
+  }
+  EXPECT_EQ(skipped, 3) << "shared_path and ref_path of the table, path of the domain";
+  // What the entries made inside the workspace is still removed.
+  EXPECT_FALSE(*PathExists(&mem_, layout_.shared_path("tbl_a")));
+  EXPECT_FALSE(*PathExists(&mem_, layout_.package_dir("sales")));
+  EXPECT_FALSE(*PathExists(&mem_, layout_.bundle_path("ops")));
+  ExpectInvariants(&mem_, layout_, catalog_, "after the edited state");
+}
+
+}  // namespace
+}  // namespace ferry::pull

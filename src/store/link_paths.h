@@ -12,11 +12,9 @@
 #include <string>
 #include <string_view>
 
-namespace ferry {
+#include "base/path.h"  // NormalizePathLexically
 
-// Collapses "//", "." and ".." segments; keeps a leading '/'; drops a trailing '/'.
-// ".." above the root of an absolute path stays at the root; in a relative path it is kept.
-std::string NormalizePathLexically(std::string_view path);
+namespace ferry {
 
 // The relative path that leads from directory `from_dir` to `to` (both absolute):
 // ("/ws/data/sales", "/ws/data/_shared/t1.parquet") -> "../_shared/t1.parquet".

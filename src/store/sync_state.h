@@ -10,8 +10,10 @@
 //   <ref> = { "table_id", "md5", "shared_path", "ref_path", "strategy",   (the seed's keys)
 //             "size_bytes", "partitioned" }                                (ferry's additions)
 //
-// Paths are absolute, as the seed wrote them. A state written by the seed (absolute symlinks,
-// no size_bytes) loads as is. Output is pretty JSON with sorted keys, like the seed's
+// Paths are absolute, as the seed wrote them, and are written for the seed's readers only:
+// ferry never acts on a loaded path before AnchorStateToWorkspace (src/store/state_anchor.h)
+// has replaced it with the one the layout derives from the entry's names. A state written by
+// the seed (absolute symlinks, no size_bytes) loads as is. Output is pretty JSON with sorted keys, like the seed's
 // json.dumps(indent=2, sort_keys=True), replaced atomically (temp, fsync, rename, fsync dir).
 //
 // The state is never the only record of the disk: when it is lost or corrupt the audit

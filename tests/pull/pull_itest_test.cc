@@ -434,5 +434,207 @@ TEST_F(PullBinaryTest, AuditReportsAndHealsTrashAnInterruptedPullLeftBehind) {
   EXPECT_FALSE(std::filesystem::exists(left));
 }
 
+// Every file and symlink under `root`: relative path -> bytes (or "-> target" for a link).
+std::map<std::string, std::string> Snapshot(const std::string& root) {
+  std::map<std::string, std::string> out;
+  namespace fs = std::filesystem;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it) {
+    const std::string rel = fs::relative(it->path(), root).string();
+    if (it->is_symlink()) {
+      out[rel] = "-> " + fs::read_symlink(it->path()).string();
+    } else if (it->is_regular_file()) {
+      out[rel] = ReadFile(it->path().string());
+    }
+  }
+  return out;
+}
+
+std::string Sh(const std::string& cmd) {
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) && WEXITSTATUS(rc) == 0 ? "" : "failed: " + cmd;
+}
+
+// Issue 9: `cp -a A B` then a pull of B removed A's canonicals and references.
+TEST_F(PullBinaryTest, CopiedWorkspaceIsPulledInPlaceAndTheOriginalIsLeftAlone) {
+  StandardStack();
+  ASSERT_EQ(Pull().exit_code, 0);
+  const std::string original = ws_;
+  const std::map<std::string, std::string> before = Snapshot(original);
+  const std::string copy = tmp_.Join("copy");
+  ASSERT_EQ(Sh("cp -a '" + original + "' '" + copy + "'"), "");
+  ws_ = copy;
+
+  const size_t requests = server_.paths().size();
+  RunResult r = Pull("--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  json j = json::parse(r.out);
+  for (const char* t : {"direct_tables", "data_packages", "memory_domains"}) {
+    EXPECT_EQ(j[t]["added"], 0) << t;
+    EXPECT_EQ(j[t]["removed"], 0) << t;
+  }
+  EXPECT_EQ(server_.paths().size(), requests) << "the copy's files are reused, not fetched";
+  EXPECT_EQ(Snapshot(original), before) << "the original is untouched";
+  const WorkspaceLayout copied(copy);
+  EXPECT_EQ(ReadFile(copied.reference_path(copied.package_dir("finance"), "fx")),
+            Parquet("fx", 1, 5000));
+  EXPECT_NE(ReadFile(copied.state_path()).find("\"" + copied.shared_path("orders") + "\""),
+            std::string::npos)
+      << "the copy's state now names the copy";
+  EXPECT_EQ(ReadFile(copied.state_path()).find(original + "/"), std::string::npos);
+  EXPECT_EQ(Ferry("audit --workspace '" + copy + "'").exit_code, 0);
+  EXPECT_EQ(Ferry("audit --workspace '" + original + "'").exit_code, 0);
+
+  // A package leaves the stack: only the copy loses it.
+  json m = server_.Entry("fx", "fx_rates");
+  server_.SetManifest({{"tables", json::object()},
+                       {"direct_tables", json::array({m})},
+                       {"data_packages", json::array()},
+                       {"memory_domains", json::array()}});
+  RunResult dropped = Pull("--json");
+  ASSERT_EQ(dropped.exit_code, 0) << dropped.err << dropped.out;
+  EXPECT_EQ(json::parse(dropped.out)["data_packages"]["removed"], 4);
+  EXPECT_FALSE(std::filesystem::exists(copied.package_dir("sales")));
+  EXPECT_FALSE(std::filesystem::exists(copied.shared_path("orders")));
+  EXPECT_EQ(Snapshot(original), before) << "the original is untouched";
+
+  // Moved (mv) to another place: still the same workspace, nothing fetched or removed.
+  const std::string moved = tmp_.Join("moved");
+  ASSERT_EQ(Sh("mv '" + copy + "' '" + moved + "'"), "");
+  ws_ = moved;
+  const size_t before_move = server_.paths().size();
+  RunResult again = Pull("--json");
+  ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+  json k = json::parse(again.out);
+  for (const char* t : {"direct_tables", "data_packages", "memory_domains"}) {
+    EXPECT_EQ(k[t]["added"], 0) << t;
+    EXPECT_EQ(k[t]["removed"], 0) << t;
+  }
+  EXPECT_EQ(server_.paths().size(), before_move);
+  EXPECT_EQ(Ferry("audit --workspace '" + moved + "'").exit_code, 0);
+}
+
+// Issue 9: a state edited to name a file elsewhere made the next pull delete it, report
+// "0 removed" and a clean audit.
+TEST_F(PullBinaryTest, EditedStateNamingAFileElsewhereIsAnAuditErrorAndNeverTouched) {
+  StandardStack();
+  ASSERT_EQ(Pull().exit_code, 0);
+  const std::string precious = tmp_.Join("precious.parquet");
+  std::ofstream(precious) << "years of work";
+  json st = json::parse(ReadFile(layout_.state_path()));
+  st["data_packages"]["sales"]["orders"]["shared_path"] = precious;
+  st["data_packages"]["sales"]["orders"]["ref_path"] = precious;
+  std::ofstream(layout_.state_path(), std::ios::trunc) << st.dump(2);
+
+  RunResult audit = Ferry("audit --workspace '" + ws_ + "'");
+  EXPECT_EQ(audit.exit_code, 1) << audit.out << audit.err;
+  EXPECT_NE(audit.out.find("violation: " + layout_.state_path() +
+                           ": data_packages.sales.orders names shared_path " + precious +
+                           ", outside this workspace (" + ws_ + ")"),
+            std::string::npos)
+      << audit.out;
+
+  // The package leaves the stack.
+  server_.SetManifest({{"tables", json::object()},
+                       {"direct_tables", json::array({server_.Entry("fx", "fx_rates")})},
+                       {"data_packages", json::array()},
+                       {"memory_domains", json::array()}});
+  RunResult r = Pull();
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("outside this workspace"), std::string::npos) << r.out;
+  EXPECT_EQ(ReadFile(precious), "years of work");
+  EXPECT_FALSE(std::filesystem::exists(layout_.shared_path("orders")));
+  EXPECT_FALSE(std::filesystem::exists(layout_.package_dir("sales")))
+      << ::testing::PrintToString(Snapshot(ws_)) << ReadFile(layout_.state_path());
+  EXPECT_EQ(Ferry("audit --workspace '" + ws_ + "'").exit_code, 0);
+}
+
+// Issue 9: `ferry audit --workspace /nonexistent` (or /etc) said "0 violation(s)".
+TEST_F(PullBinaryTest, AuditOfADirectoryThatIsNoWorkspaceIsAUsageError) {
+  for (const std::string dir : {tmp_.Join("nonexistent"), std::string("/etc")}) {
+    RunResult r = Ferry("audit --workspace '" + dir + "'");
+    EXPECT_EQ(r.exit_code, 2) << dir << r.out;
+    EXPECT_EQ(r.err, "ferry: " + dir +
+                         " is not a ferry workspace (no sync_state.json, no .ferry/); pass the "
+                         "directory a `ferry pull` made with --workspace\n")
+        << dir;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+// Issue 13: a workspace as the seed's own client (pull_sync.py) leaves it: canonicals 0644,
+// references as absolute symlinks, a state with absolute paths and no size_bytes, bundles
+// written in place. `ferry pull` adopts it without downloading what it already has.
+TEST_F(PullBinaryTest, WorkspaceLaidOutByTheSeedsClientIsAdoptedWithoutDownloads) {
+  StandardStack();
+  namespace fs = std::filesystem;
+  const std::map<std::string, std::string> tables = {{"orders", Parquet("orders", 1, 200000)},
+                                                     {"fx", Parquet("fx", 1, 5000)},
+                                                     {"cdn_only", Parquet("cdn_only", 1, 3000)}};
+  for (const auto& [id, bytes] : tables) {
+    fs::create_directories(layout_.shared_dir());
+    std::ofstream(layout_.shared_path(id), std::ios::binary) << bytes;
+  }
+  json state = {{"direct_tables", json::object()},
+                {"data_packages", json::object()},
+                {"memory_domains", json::object()},
+                {"last_sync_unix", 1767225600}};
+  auto seed_ref = [&](const std::string& dir, const std::string& name, const std::string& id) {
+    const std::string ref = layout_.reference_path(dir, name);
+    fs::create_directories(dir);
+    fs::create_symlink(layout_.shared_path(id), ref);  // absolute, as os.symlink(src, dst)
+    return json{{"table_id", id},
+                {"md5", Md5(tables.at(id))},
+                {"shared_path", layout_.shared_path(id)},
+                {"ref_path", ref},
+                {"strategy", "symlink"}};
+  };
+  state["direct_tables"]["fx_rates"] = seed_ref(layout_.direct_dir(), "fx_rates", "fx");
+  state["data_packages"]["sales"]["orders"] =
+      seed_ref(layout_.package_dir("sales"), "orders", "orders");
+  state["data_packages"]["sales"]["remote_file"] =
+      seed_ref(layout_.package_dir("sales"), "remote_file", "cdn_only");
+  state["data_packages"]["finance"]["orders"] =
+      seed_ref(layout_.package_dir("finance"), "orders", "orders");
+  state["data_packages"]["finance"]["fx"] = seed_ref(layout_.package_dir("finance"), "fx", "fx");
+  fs::create_directories(layout_.memory_dir() + "/playbook");
+  std::ofstream(layout_.bundle_path("playbook")) << "# Playbook\n\n## Required\n";
+  state["memory_domains"]["playbook"] = {
+      {"slug", "playbook"}, {"md5", "tok1"}, {"path", layout_.bundle_path("playbook")}};
+  std::ofstream(layout_.state_path()) << state.dump(2);
+
+  RunResult r = Pull("--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  json j = json::parse(r.out);
+  for (const char* t : {"direct_tables", "data_packages", "memory_domains"}) {
+    EXPECT_EQ(j[t]["added"], 0) << t;
+    EXPECT_EQ(j[t]["updated"], 0) << t;
+    EXPECT_EQ(j[t]["removed"], 0) << t;
+  }
+  EXPECT_TRUE(j["invariant_violations"].empty()) << j.dump();
+  EXPECT_TRUE(server_.paths().empty()) << "no table was downloaded: " << server_.paths()[0];
+  EXPECT_EQ(j["bytes_downloaded"], 0);
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.package_dir("finance"), "fx")),
+            Parquet("fx", 1, 5000));
+  EXPECT_EQ(Ferry("audit --workspace '" + ws_ + "'").exit_code, 0);
+  // The seed's readers still find absolute paths in the state.
+  json after = json::parse(ReadFile(layout_.state_path()));
+  EXPECT_EQ(after["data_packages"]["sales"]["orders"]["ref_path"],
+            layout_.reference_path(layout_.package_dir("sales"), "orders"));
+  EXPECT_EQ(after["data_packages"]["sales"]["orders"]["shared_path"],
+            layout_.shared_path("orders"));
+  EXPECT_EQ(after["last_sync_unix"].is_number(), true);
+
+  // And it converges: the next pull has nothing to do.
+  RunResult again = Pull("--json");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  json k = json::parse(again.out);
+  for (const char* t : {"direct_tables", "data_packages", "memory_domains"}) {
+    EXPECT_EQ(k[t]["added"].get<int>() + k[t]["updated"].get<int>() + k[t]["removed"].get<int>(),
+              0)
+        << t;
+  }
+}
+
 }  // namespace
 }  // namespace ferry
