@@ -8,6 +8,7 @@
 #include "base/confined_env.h"
 #include "base/file_util.h"
 #include "base/path.h"
+#include "net/client_features.h"
 #include "net/http_status.h"
 #include "net/url.h"
 #include "pull/audit.h"
@@ -34,6 +35,9 @@ Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o)
     HttpRequest req;
     req.url = url;
     req.headers = AuthHeaders(o.token);
+    // Without it ferry serve announces partitioned tables as remote, for clients that cannot
+    // download parts (PROTOCOL.md, "Older clients"); other servers ignore it.
+    req.headers.emplace_back(std::string(kFeaturesHeader), std::string(kPullFeatures));
     FERRY_ASSIGN_OR_RETURN(HttpResponse resp, SendAndCollect(http, req, kMaxManifestBytes));
     FERRY_RETURN_IF_ERROR(StatusFromHttpResponse(resp, "GET", url));
     if (resp.status != 200) {

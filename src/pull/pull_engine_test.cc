@@ -383,6 +383,37 @@ TEST_F(PullEngineTest, RemoteAndServerOnlyTablesDropTheirLocalCopy) {
   EXPECT_FALSE(*PathExists(&mem_, layout_.shared_path("tbl_b")));
 }
 
+// ferry serve announces a server_only table as remote too (PROTOCOL.md, "Older clients").
+TEST_F(PullEngineTest, ServerOnlyTableAnnouncedAsRemoteDropsItsLocalCopy) {
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
+  catalog_.SetManifest(json::array(),
+                       json::array({Package("p", json::array({catalog_.Entry("tbl_b", "b")}))}),
+                       json::array());
+  PullOk();
+  json b = catalog_.Entry("tbl_b", "b");
+  b["server_only"] = true;
+  b["query_mode"] = "remote";
+  catalog_.SetManifest(json::array(), json::array({Package("p", json::array({b}))}),
+                       json::array());
+  const size_t downloads = Downloads();
+  PullOutcome out = PullOk();
+  EXPECT_EQ(out.report.data_packages.removed, 1);
+  EXPECT_EQ(out.report.total_errors(), 0);
+  EXPECT_EQ(Downloads(), downloads);
+  EXPECT_FALSE(*PathExists(&mem_, layout_.reference_path(layout_.package_dir("p"), "b")));
+  EXPECT_FALSE(*PathExists(&mem_, layout_.shared_path("tbl_b")));
+}
+
+TEST_F(PullEngineTest, ManifestRequestSaysThatItDownloadsParts) {
+  catalog_.SetManifest(json::array(), json::array(), json::array());
+  PullOk();
+  ASSERT_FALSE(http_.requests().empty());
+  const HttpRequest& req = http_.requests().front();
+  EXPECT_EQ(req.url, catalog_.ManifestUrl());
+  const std::pair<std::string, std::string> features{"X-Ferry-Features", "parts"};
+  EXPECT_NE(std::find(req.headers.begin(), req.headers.end(), features), req.headers.end());
+}
+
 TEST_F(PullEngineTest, WrongBytesKeepThePreviousFileAndReportThatTable) {
   catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
   catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
@@ -491,7 +522,7 @@ TEST_F(PullEngineTest, UnauthorizedIsFinalAndNotRetried) {
   EXPECT_EQ(http_.CountRequests("GET", catalog_.ManifestUrl()), 1u);
   ASSERT_EQ(http_.requests().size(), 1u);
   const auto headers = http_.requests()[0].headers;
-  ASSERT_EQ(headers.size(), 1u);
+  ASSERT_EQ(headers.size(), 2u);  // and X-Ferry-Features: ManifestRequestSaysThatItDownloadsParts
   EXPECT_EQ(headers[0].first, "Authorization");
   EXPECT_EQ(headers[0].second, "Bearer secret");
 }

@@ -63,10 +63,8 @@ Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTabl
       Result<FileVersion> v = digests->Current(part.abs_path);
       if (!v.ok()) return TableUnavailable(table, v.status());
       if (sources != nullptr) sources->files.emplace_back(part.abs_path, *v);
-      list.push_back({{"path", part.path},
-                      {"hash", v->md5},
-                      {"md5", v->md5},
-                      {"size_bytes", v->size}});
+      list.push_back(
+          {{"path", part.path}, {"hash", v->md5}, {"md5", v->md5}, {"size_bytes", v->size}});
       token.Update(part.path + "|" + v->md5 + "|" + std::to_string(v->size) + "\n");
       size += v->size;
       mtime_ns = std::max(mtime_ns, v->mtime_ns);
@@ -85,7 +83,9 @@ Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTabl
   e["md5"] = md5;
   e["size_bytes"] = size;
   e["rows"] = table.rows;
-  e["query_mode"] = table.query_mode;
+  // The seed's client knows no `server_only` and would ask for the file (403) on every pull;
+  // `remote` is the one word every client skips.
+  e["query_mode"] = table.server_only ? "remote" : table.query_mode;
   e["server_only"] = table.server_only;
   e["updated"] = mtime_ns > 0 ? FormatIsoTime(mtime_ns) : "";
   e["parquet_url"] = (!catalog.base_url.empty() && !table.file.empty())
@@ -94,10 +94,31 @@ Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTabl
   return e;
 }
 
+ClientFeatures ParseClientFeatures(std::string_view header_value, ClientFeatures so_far) {
+  so_far.parts = so_far.parts || ListsFeature(header_value, kFeatureParts);
+  return so_far;
+}
+
+bool EntryDependsOnClient(const nlohmann::json& full) { return full.contains("parts"); }
+
+nlohmann::json EntryForClient(const nlohmann::json& full, ClientFeatures features) {
+  if (features.parts || !EntryDependsOnClient(full)) return full;
+  // A client that cannot fetch parts would ask for the table's one file and get a 400 on
+  // every pull; announced as remote, it skips the table by its own rule. (A ferry pull too
+  // old to send the header reads it the same way and drops its copy: no error either.)
+  nlohmann::json e = full;
+  e.erase("parts");
+  e["query_mode"] = "remote";
+  return e;
+}
+
 nlohmann::json FlatTableEntry(const nlohmann::json& e) {
-  return {{"hash", e["hash"]},       {"size_bytes", e["size_bytes"]},
-          {"rows", e["rows"]},       {"query_mode", e["query_mode"]},
-          {"server_only", e["server_only"]}, {"updated", e["updated"]}};
+  return {{"hash", e["hash"]},
+          {"size_bytes", e["size_bytes"]},
+          {"rows", e["rows"]},
+          {"query_mode", e["query_mode"]},
+          {"server_only", e["server_only"]},
+          {"updated", e["updated"]}};
 }
 
 nlohmann::json DomainEntry(const CatalogDomain& d) {
@@ -120,14 +141,15 @@ std::string DumpJson(const nlohmann::json& j) {
 
 Result<nlohmann::json> BuildManifest(const Catalog& catalog, const CatalogUser& user,
                                      const StackOverrides& overrides, FileDigests* digests,
-                                     int64_t now_unix_ns) {
+                                     int64_t now_unix_ns, ClientFeatures features) {
   const UserStack stack = ResolveStack(catalog, user, overrides);
   // Each table is described once even when several packages hold it.
   std::map<std::string, nlohmann::json> entries;
   auto entry_of = [&](const CatalogTable& t) -> Result<nlohmann::json> {
     auto it = entries.find(t.id);
     if (it != entries.end()) return it->second;
-    FERRY_ASSIGN_OR_RETURN(nlohmann::json e, BuildTableEntry(catalog, t, digests));
+    FERRY_ASSIGN_OR_RETURN(nlohmann::json full, BuildTableEntry(catalog, t, digests));
+    nlohmann::json e = EntryForClient(full, features);
     entries.emplace(t.id, e);
     return e;
   };

@@ -1,12 +1,17 @@
 #include "serve/manifest_builder.h"
 
 #include <gtest/gtest.h>
+#include <limits.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "base/hasher.h"
 #include "serve/access.h"
 #include "serve/auth.h"
-#include "base/hasher.h"
+#include "support/temp_dir.h"
 
 namespace ferry::serve {
 namespace {
@@ -62,8 +67,9 @@ class ManifestBuilderTest : public ::testing::Test {
     catalog_.package_index[slug] = catalog_.packages.size();
     catalog_.packages.push_back(p);
   }
-  nlohmann::json Build(const StackOverrides& overrides = {}) {
-    auto m = BuildManifest(catalog_, user_, overrides, &digests_, 0);
+  nlohmann::json Build(const StackOverrides& overrides = {},
+                       ClientFeatures features = PullClientFeatures()) {
+    auto m = BuildManifest(catalog_, user_, overrides, &digests_, 0, features);
     EXPECT_TRUE(m.ok()) << m.status().message();
     return m.ok() ? *m : nlohmann::json();
   }
@@ -75,6 +81,7 @@ class ManifestBuilderTest : public ::testing::Test {
   Catalog catalog_;
   CatalogUser user_;
   FakeDigests digests_;
+  ferry::testing::TempDir root_;
 };
 
 TEST_F(ManifestBuilderTest, RequiredGrantedPackageIsInTheStackWithoutSubscription) {
@@ -100,8 +107,8 @@ TEST_F(ManifestBuilderTest, StackIsGrantedIntersectSubscribedUnionRequired) {
 
 TEST_F(ManifestBuilderTest, SubscriptionOutsideGrantsNeverReachesTheManifest) {
   StackOverrides o;
-  o[{StackKind::kPackages, "finance"}] = true;      // not granted
-  o[{StackKind::kDirectTables, "secret"}] = true;   // not granted
+  o[{StackKind::kPackages, "finance"}] = true;     // not granted
+  o[{StackKind::kDirectTables, "secret"}] = true;  // not granted
   nlohmann::json m = Build(o);
   EXPECT_EQ(Slugs(m["data_packages"]), std::vector<std::string>{"onboarding"});
   EXPECT_TRUE(m["direct_tables"].empty());
@@ -146,11 +153,89 @@ TEST_F(ManifestBuilderTest, BaseUrlMakesParquetUrlAbsoluteAndEncoded) {
 
 TEST_F(ManifestBuilderTest, MissingFileFailsTheManifestInsteadOfAdvertisingAWrongDigest) {
   digests_.versions.erase("/root/customers.parquet");
-  auto m = BuildManifest(catalog_, user_, {}, &digests_, 0);
+  auto m = BuildManifest(catalog_, user_, {}, &digests_, 0, PullClientFeatures());
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(m.status().message(),
             "table 'customers' cannot be advertised: stat /root/customers.parquet: gone");
+}
+
+// Makes `id` a partitioned table of two parts, <id>/a.parquet and <id>/b/c.parquet, on disk
+// in `root` (parts are listed from the real directory; their digests come from the fake).
+void MakePartitioned(Catalog* catalog, FakeDigests* digests, const ferry::testing::TempDir& root,
+                     const std::string& id) {
+  char canonical[PATH_MAX];
+  ASSERT_NE(::realpath(root.path().c_str(), canonical), nullptr);
+  catalog->root = canonical;
+  const std::string dir = catalog->root + "/" + id;
+  std::filesystem::create_directories(dir + "/b");
+  std::ofstream(dir + "/a.parquet") << "PAR1 a PAR1";
+  std::ofstream(dir + "/b/c.parquet") << "PAR1 c PAR1";
+  CatalogTable& t = catalog->tables[catalog->table_index.at(id)];
+  t.file.clear();
+  t.dir = id + "/";
+  t.abs_path = dir;
+  digests->versions[dir + "/a.parquet"] = FileVersion{1, 3, 10, 1, "p1"};
+  digests->versions[dir + "/b/c.parquet"] = FileVersion{1, 4, 20, 1, "p2"};
+}
+
+TEST_F(ManifestBuilderTest, ServerOnlyTableIsRemoteForEveryClient) {
+  catalog_.tables[catalog_.table_index.at("orders")].server_only = true;
+  user_.stack.packages = {"sales"};
+  for (ClientFeatures f : {ClientFeatures{}, PullClientFeatures()}) {
+    nlohmann::json m = Build({}, f);
+    const nlohmann::json& e = m["data_packages"][0]["tables"][0];
+    ASSERT_EQ(e["id"], "orders");
+    EXPECT_EQ(e["query_mode"], "remote") << "parts=" << f.parts;
+    EXPECT_EQ(e["server_only"], true);
+    EXPECT_EQ(m["tables"]["orders"]["query_mode"], "remote");
+    EXPECT_EQ(m["tables"]["orders"]["server_only"], true);
+    // The other table of the package is untouched.
+    EXPECT_EQ(m["data_packages"][0]["tables"][1]["query_mode"], "local");
+  }
+}
+
+TEST_F(ManifestBuilderTest, PartitionedTableHasPartsOnlyForAClientThatSaidParts) {
+  MakePartitioned(&catalog_, &digests_, root_, "events");
+  user_.stack.tables = {"events"};
+
+  nlohmann::json pull = Build({}, PullClientFeatures());
+  const nlohmann::json& full = pull["direct_tables"][0];
+  EXPECT_EQ(full["query_mode"], "local");
+  ASSERT_EQ(full["parts"].size(), 2u);
+  EXPECT_EQ(full["parts"][0]["path"], "a.parquet");
+  EXPECT_EQ(full["parts"][1]["path"], "b/c.parquet");
+  EXPECT_EQ(pull["tables"]["events"]["query_mode"], "local");
+
+  // Without the feature: the same entry, announced as remote and without parts, so the
+  // seed's client skips it instead of asking for a file that does not exist.
+  nlohmann::json old = Build({}, ClientFeatures{});
+  const nlohmann::json& legacy = old["direct_tables"][0];
+  EXPECT_EQ(legacy["query_mode"], "remote");
+  EXPECT_FALSE(legacy.contains("parts"));
+  EXPECT_EQ(old["tables"]["events"]["query_mode"], "remote");
+  nlohmann::json expected = full;
+  expected.erase("parts");
+  expected["query_mode"] = "remote";
+  EXPECT_EQ(legacy, expected);
+}
+
+TEST_F(ManifestBuilderTest, PlainTablesAreTheSameForEveryClient) {
+  MakePartitioned(&catalog_, &digests_, root_, "events");
+  user_.stack.packages = {"sales"};
+  EXPECT_EQ(Build({}, ClientFeatures{}), Build({}, PullClientFeatures()));
+}
+
+TEST(ClientFeaturesTest, HeaderLinesAddUpAndFormsAreNumberedBothWays) {
+  EXPECT_FALSE(ParseClientFeatures("").parts);
+  EXPECT_FALSE(ParseClientFeatures("zstd").parts);
+  EXPECT_TRUE(ParseClientFeatures("zstd, PARTS").parts);
+  EXPECT_TRUE(ParseClientFeatures("zstd", ParseClientFeatures("parts")).parts);
+  EXPECT_TRUE(PullClientFeatures().parts);
+  for (size_t form = 0; form < kClientForms; ++form) {
+    EXPECT_EQ(FormIndex(FeaturesOfForm(form)), form);
+  }
+  EXPECT_NE(FormIndex(ClientFeatures{}), FormIndex(PullClientFeatures()));
 }
 
 TEST_F(ManifestBuilderTest, DomainCarriesChangeTokenAndCounts) {

@@ -38,8 +38,8 @@ ManifestCache::ManifestCache(std::shared_ptr<const Catalog> catalog, FileDigests
     }
     package_tables_.push_back(std::move(tables));
     // Keys in nlohmann's (sorted) order, so the text equals DumpJson of the object.
-    package_heads_.push_back("{\"description\":" + Text(p.description) + ",\"id\":" +
-                             Text(p.slug) + ",\"name\":" + Text(p.name) +
+    package_heads_.push_back("{\"description\":" + Text(p.description) + ",\"id\":" + Text(p.slug) +
+                             ",\"name\":" + Text(p.name) +
                              ",\"requirement\":" + Text(RequirementName(p.requirement)) +
                              ",\"slug\":" + Text(p.slug) + ",\"tables\":[");
   }
@@ -87,14 +87,22 @@ bool ManifestCache::FreshAt(const TablePiece* piece, uint64_t epoch) const {
   return true;
 }
 
-std::string ManifestCache::RenderPackage(const Pieces& pieces, size_t package) const {
+const std::string& ManifestCache::EntryText(const TablePiece& piece, size_t form) {
+  return piece.entries[piece.entries.size() == 1 ? 0 : form];
+}
+
+const std::string& ManifestCache::FlatText(const TablePiece& piece, size_t form) {
+  return piece.flats[piece.flats.size() == 1 ? 0 : form];
+}
+
+std::string ManifestCache::RenderPackage(const Pieces& pieces, size_t package, size_t form) const {
   std::string out = package_heads_[package];
   uint64_t total = 0;
   bool first = true;
   for (size_t t : package_tables_[package]) {
     if (!first) out += ',';
     first = false;
-    out += pieces.tables[t]->entry;
+    out += EntryText(*pieces.tables[t], form);
     total += pieces.tables[t]->size_bytes;
   }
   out += "],\"total_size_bytes\":" + std::to_string(total) + "}";
@@ -115,8 +123,16 @@ Result<std::shared_ptr<const ManifestCache::Pieces>> ManifestCache::Refresh(cons
     const int64_t started_ns = WallNowNs();
     FERRY_ASSIGN_OR_RETURN(nlohmann::json e,
                            BuildTableEntry(*catalog_, table, digests_, &piece->sources));
-    piece->entry = DumpJson(e);
-    piece->flat = DumpJson(FlatTableEntry(e));
+    if (EntryDependsOnClient(e)) {
+      for (size_t form = 0; form < kClientForms; ++form) {
+        nlohmann::json client = EntryForClient(e, FeaturesOfForm(form));
+        piece->entries.push_back(DumpJson(client));
+        piece->flats.push_back(DumpJson(FlatTableEntry(client)));
+      }
+    } else {
+      piece->entries.push_back(DumpJson(e));
+      piece->flats.push_back(DumpJson(FlatTableEntry(e)));
+    }
     piece->size_bytes = e["size_bytes"].get<uint64_t>();
     for (const auto& [path, version] : piece->sources.files) {
       if (started_ns - version.mtime_ns < Md5Index::kRacyWindowNs) piece->racy = true;
@@ -127,24 +143,24 @@ Result<std::shared_ptr<const ManifestCache::Pieces>> ManifestCache::Refresh(cons
     // A racy piece that matches what was there is not a change: bumping the generation for it
     // would only throw away every body for nothing.
     const TablePiece* old = next->tables[t].get();
-    if (old == nullptr || old->entry != piece->entry || old->flat != piece->flat) {
+    if (old == nullptr || old->entries != piece->entries || old->flats != piece->flats) {
       changed[t] = true;
       tables_changed = true;
     }
     next->tables[t] = std::move(piece);
   }
   for (size_t p = 0; p < next->packages.size(); ++p) {
-    if (!next->packages[p]) continue;
     for (size_t t : package_tables_[p]) {
       if (changed[t]) {
-        next->packages[p].reset();
+        next->packages[p].fill(nullptr);  // every form: they share the table pieces
         break;
       }
     }
   }
   for (size_t p : req.packages) {
-    if (!next->packages[p]) {
-      next->packages[p] = std::make_shared<const std::string>(RenderPackage(*next, p));
+    if (!next->packages[p][req.form]) {
+      next->packages[p][req.form] =
+          std::make_shared<const std::string>(RenderPackage(*next, p, req.form));
     }
   }
   if (tables_changed) ++next->generation;
@@ -164,12 +180,12 @@ std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Piece
   h = "{\"data_packages\":[";
   for (size_t i = 0; i < req.packages.size(); ++i) {
     if (i > 0) h += ',';
-    h += *pieces.packages[req.packages[i]];
+    h += *pieces.packages[req.packages[i]][req.form];
   }
   h += "],\"direct_tables\":[";
   for (size_t i = 0; i < req.direct.size(); ++i) {
     if (i > 0) h += ',';
-    h += pieces.tables[req.direct[i]]->entry;
+    h += EntryText(*pieces.tables[req.direct[i]], req.form);
   }
   h += "],\"memory_domains\":[";
   for (size_t i = 0; i < req.domains.size(); ++i) {
@@ -183,14 +199,14 @@ std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Piece
     if (i > 0) t += ',';
     t += table_keys_[req.tables[i]];
     t += ':';
-    t += pieces.tables[req.tables[i]]->flat;
+    t += FlatText(*pieces.tables[req.tables[i]], req.form);
   }
   t += "}}";
   return r;
 }
 
 Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOverrides& overrides,
-                                        int64_t now_unix_ns) {
+                                        int64_t now_unix_ns, ClientFeatures features) {
   const Catalog& c = *catalog_;
   const UserStack stack = ResolveStack(c, user, overrides);
   Request req;
@@ -214,6 +230,9 @@ Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOver
   }
   std::sort(req.tables.begin(), req.tables.end(),
             [this](size_t a, size_t b) { return id_rank_[a] < id_rank_[b]; });
+  req.form = FormIndex(features);
+  // The form leads the key: two forms of one stack are two bodies, never one.
+  req.key = "f" + std::to_string(req.form);
   AppendIndices('p', req.packages, &req.key);
   AppendIndices('d', req.domains, &req.key);
   AppendIndices('t', req.direct, &req.key);
@@ -229,7 +248,7 @@ Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOver
     }
   }
   for (size_t p : req.packages) {
-    if (!fresh || !pieces->packages[p]) {
+    if (!fresh || !pieces->packages[p][req.form]) {
       fresh = false;
       break;
     }

@@ -3,24 +3,28 @@
 // Building a manifest from scratch (manifest_builder.h) costs a JSON object per table and a
 // serialisation of the whole tree: ~100-200 ms for 2,000 tables. Almost none of it depends on
 // the user, so per catalog version this keeps:
-// - per table: its entry's JSON text and its flat `tables` text, with what they were built
-//   from (the file versions advertised, and for a partitioned table the directories listed);
-// - per package: its rendered object (tables array included); per domain: its object;
-// - per resolved stack (the packages, domains and direct tables a user gets, so users with
-//   the same stack share it): the whole body but `server_time`, tagged with the generation
-//   of the table pieces it was assembled from.
+// - per table: its entry's JSON text and its flat `tables` text in each client form
+//   (manifest_builder.h: ClientFeatures; one text when the entry is the same for every
+//   client), with what they were built from (the file versions advertised, and for a
+//   partitioned table the directories listed);
+// - per package and client form: its rendered object (tables array included); per domain:
+//   its object;
+// - per client form and resolved stack (the packages, domains and direct tables a user gets,
+//   so users with the same stack share it): the whole body but `server_time`, tagged with the
+//   generation of the table pieces it was assembled from.
 //
 // Invariants:
-// - A body is byte-identical to DumpJson(BuildManifest(...)) for the same inputs and time
-//   (manifest_cache_test.cc checks it).
+// - A body is byte-identical to DumpJson(BuildManifest(...)) for the same inputs, client
+//   features and time (manifest_cache_test.cc checks it). The client form is part of every
+//   key, so a body built for one form is never served to a client of another.
 // - Never advertises an md5 the served bytes do not have: every request re-checks each table
 //   of its stack by lstat (FileDigests::StillCurrent; directories of partitioned tables by
 //   stat, DirUnchanged) before using a cached piece, unless nothing changed since the piece
 //   last passed that check: a piece checked at change epoch E (FileDigests::ChangeEpoch,
 //   read before the check) whose files are all in watched directories is trusted while the
-//   epoch stays E (change_watch.h says what a watch sees, and why trust ends within 1 s). A stale table is rebuilt through
-//   FileDigests::Current (which re-hashes), the generation is bumped, and every body built
-//   from older pieces is rebuilt on its next use.
+//   epoch stays E (change_watch.h says what a watch sees, and why trust ends within 1 s). A stale
+//   table is rebuilt through FileDigests::Current (which re-hashes), the generation is bumped, and
+//   every body built from older pieces is rebuilt on its next use.
 // - Racy rule (as in md5_index.h): a piece built within Md5Index::kRacyWindowNs of a source's
 //   mtime is never trusted later, since a write in the same timestamp tick would not show in
 //   lstat; it is rebuilt on every use until its sources are older than the window.
@@ -33,6 +37,7 @@
 #ifndef FERRY_SERVE_MANIFEST_CACHE_H_
 #define FERRY_SERVE_MANIFEST_CACHE_H_
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -62,18 +67,21 @@ class ManifestCache {
 
   const std::shared_ptr<const Catalog>& catalog() const { return catalog_; }
 
-  // The manifest body for `user` with their stack `overrides` at `now_unix_ns`; errors as
-  // BuildManifest's (a file that vanished or keeps changing: kUnavailable naming the table).
+  // The manifest body for `user` with their stack `overrides` at `now_unix_ns`, in the form
+  // for a client with `features`; errors as BuildManifest's (a file that vanished or keeps
+  // changing: kUnavailable naming the table).
   Result<std::string> Body(const CatalogUser& user, const StackOverrides& overrides,
-                           int64_t now_unix_ns);
+                           int64_t now_unix_ns, ClientFeatures features);
 
   // Bumped whenever a table piece is (re)built; tests observe invalidation with it.
   uint64_t generation() const;
 
  private:
   struct TablePiece {
-    std::string entry;  // JSON text of BuildTableEntry
-    std::string flat;   // JSON text of FlatTableEntry
+    // JSON text of EntryForClient(BuildTableEntry) and of its FlatTableEntry, by FormIndex;
+    // a single text when the entry is the same for every client (most tables).
+    std::vector<std::string> entries;
+    std::vector<std::string> flats;
     uint64_t size_bytes = 0;
     TableSources sources;
     bool racy = false;
@@ -83,18 +91,23 @@ class ManifestCache {
   };
   struct Pieces {
     uint64_t generation = 0;
-    std::vector<std::shared_ptr<const TablePiece>> tables;    // by table index; null: not built
-    std::vector<std::shared_ptr<const std::string>> packages;  // by package index; null: stale
+    std::vector<std::shared_ptr<const TablePiece>> tables;  // by table index; null: not built
+    // By package index, then FormIndex; null: stale or not rendered yet.
+    std::vector<std::array<std::shared_ptr<const std::string>, kClientForms>> packages;
   };
   struct Rendered {
     uint64_t generation = 0;
     std::string head;  // up to and including `"server_time":`
     std::string tail;  // after the time
   };
-  struct Request {  // one user's stack as indices
+  struct Request {  // one user's stack as indices, in one client form
     std::vector<size_t> packages, domains, direct, tables;  // tables: the union, sorted by id
+    size_t form = 0;                                        // FormIndex
     std::string key;
   };
+
+  static const std::string& EntryText(const TablePiece& piece, size_t form);
+  static const std::string& FlatText(const TablePiece& piece, size_t form);
 
   std::shared_ptr<const Pieces> Snapshot() const;
   bool Fresh(const TablePiece* piece) const;
@@ -102,14 +115,14 @@ class ManifestCache {
   bool FreshAt(const TablePiece* piece, uint64_t epoch) const;
   // Rebuilds what `req` needs that is missing or stale, publishes and returns the snapshot.
   Result<std::shared_ptr<const Pieces>> Refresh(const Request& req);
-  std::string RenderPackage(const Pieces& pieces, size_t package) const;
+  std::string RenderPackage(const Pieces& pieces, size_t package, size_t form) const;
   std::shared_ptr<const Rendered> Render(const Pieces& pieces, const Request& req) const;
 
   const std::shared_ptr<const Catalog> catalog_;
   FileDigests* const digests_;
   // Catalog-only data, computed once.
   std::vector<std::vector<size_t>> package_tables_;  // table indices per package
-  std::vector<std::string> package_heads_;  // package JSON up to `"tables":[`
+  std::vector<std::string> package_heads_;           // package JSON up to `"tables":[`
   std::vector<std::string> domain_texts_;
   std::vector<std::string> table_keys_;  // JSON text of each table id
   std::vector<size_t> id_rank_;          // position of each table in id order

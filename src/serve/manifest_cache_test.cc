@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -51,8 +54,8 @@ class ManifestCacheTest : public ::testing::Test {
       c->tables.push_back(t);
       digests_.versions[t.abs_path] = FileVersion{1, 2, 100, kOld, "aaaa"};
     }
-    CatalogPackage sales{"sales", "Sales", "d\"q", Requirement::kAvailable,
-                         {"zeta", "orders", "customers"}, 0};
+    CatalogPackage sales{
+        "sales", "Sales", "d\"q", Requirement::kAvailable, {"zeta", "orders", "customers"}, 0};
     CatalogPackage base{"base", "Base", "", Requirement::kRequired, {"customers"}, 0};
     c->package_index["sales"] = 0;
     c->packages.push_back(sales);
@@ -74,12 +77,12 @@ class ManifestCacheTest : public ::testing::Test {
     cache_ = std::make_unique<ManifestCache>(catalog_, &digests_);
   }
   std::string Uncached(const StackOverrides& o) {
-    auto m = BuildManifest(*catalog_, user_, o, &digests_, 42'000'000'000);
+    auto m = BuildManifest(*catalog_, user_, o, &digests_, 42'000'000'000, PullClientFeatures());
     EXPECT_TRUE(m.ok()) << m.status().message();
     return m.ok() ? DumpJson(*m) : "";
   }
   std::string Cached(const StackOverrides& o) {
-    auto b = cache_->Body(user_, o, 42'000'000'000);
+    auto b = cache_->Body(user_, o, 42'000'000'000, PullClientFeatures());
     EXPECT_TRUE(b.ok()) << b.status().message();
     return b.ok() ? *b : "";
   }
@@ -129,7 +132,7 @@ TEST_F(ManifestCacheTest, ChangedFileMd5ChangesTheManifest) {
 TEST_F(ManifestCacheTest, VanishedFileFailsRetryably) {
   Cached({});
   digests_.versions.erase("/root/zeta.parquet");
-  auto b = cache_->Body(user_, {}, 0);
+  auto b = cache_->Body(user_, {}, 0, PullClientFeatures());
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(b.status().message().find("'zeta'"), std::string::npos);
@@ -145,7 +148,6 @@ TEST_F(ManifestCacheTest, RecentlyWrittenFileIsRecheckedEveryTime) {
   Cached({});
   EXPECT_GT(digests_.current_calls, calls);  // racy: not trusted from lstat alone
 }
-
 
 // The real index, with every lstat check counted.
 class CountingIndex : public Md5Index {
@@ -208,7 +210,7 @@ TEST(ManifestCacheWatchTest, UnchangedFilesAreNotStatedAgainAndAChangeShowsAtOnc
   CountingIndex index(/*max_trust_ns=*/int64_t{1} << 62);  // no expiry within the test
   ManifestCache cache(c, &index);
   auto body = [&] {
-    auto b = cache.Body(user, {}, 42'000'000'000);
+    auto b = cache.Body(user, {}, 42'000'000'000, PullClientFeatures());
     EXPECT_TRUE(b.ok()) << b.status().message();
     return b.ok() ? *b : "";
   };
@@ -224,7 +226,7 @@ TEST(ManifestCacheWatchTest, UnchangedFilesAreNotStatedAgainAndAChangeShowsAtOnc
   EXPECT_NE(changed.find(Md5("new bytes of b")), std::string::npos);
   EXPECT_EQ(changed.find(Md5("bytes of b")), std::string::npos);
   EXPECT_GT(index.lstats, after_warm_up);
-  auto uncached = BuildManifest(*c, user, {}, &index, 42'000'000'000);
+  auto uncached = BuildManifest(*c, user, {}, &index, 42'000'000'000, PullClientFeatures());
   ASSERT_TRUE(uncached.ok());
   EXPECT_EQ(changed, DumpJson(*uncached));
 }
@@ -245,11 +247,74 @@ TEST(ManifestCacheWatchTest, WithoutAWatchEveryRequestStatsEveryTable) {
   user.stack.tables = {"a"};
   Unwatched index;
   ManifestCache cache(c, &index);
-  ASSERT_TRUE(cache.Body(user, {}, 0).ok());
+  ASSERT_TRUE(cache.Body(user, {}, 0, PullClientFeatures()).ok());
   const int before = index.lstats;
-  ASSERT_TRUE(cache.Body(user, {}, 0).ok());
-  ASSERT_TRUE(cache.Body(user, {}, 0).ok());
+  ASSERT_TRUE(cache.Body(user, {}, 0, PullClientFeatures()).ok());
+  ASSERT_TRUE(cache.Body(user, {}, 0, PullClientFeatures()).ok());
   EXPECT_EQ(index.lstats, before + 2);
+}
+
+// The two forms of one stack (PROTOCOL.md, "Older clients"): a client that sent the `parts`
+// feature sees the partitioned table's parts, any other sees it as remote. The cache keys on
+// the form, so alternating clients of one stack never get each other's body.
+TEST(ManifestCacheFormTest, EachClientFormIsItsOwnBodyAndAChangeReachesBoth) {
+  ferry::testing::TempDir dir;
+  auto c = std::make_shared<Catalog>();
+  char canonical[PATH_MAX];
+  ASSERT_NE(::realpath(dir.path().c_str(), canonical), nullptr);
+  c->root = canonical;
+  AddPublishedTable(c.get(), dir, "a", "bytes of a");
+  std::filesystem::create_directories(c->root + "/ev/2026");
+  Publish(c->root + "/ev/01.parquet", "part one");
+  Publish(c->root + "/ev/2026/02.parquet", "part two");
+  CatalogTable ev;
+  ev.id = "ev";
+  ev.name = "ev";
+  ev.dir = "ev/";
+  ev.abs_path = c->root + "/ev";
+  c->table_index["ev"] = c->tables.size();
+  c->tables.push_back(ev);
+  c->package_index["p"] = 0;
+  c->packages.push_back({"p", "P", "", Requirement::kAvailable, {"a", "ev"}, 0});
+  CatalogUser user;
+  user.name = "ana";
+  user.grants.packages = {"p"};
+  user.grants.tables = {"ev"};
+  user.stack.packages = {"p"};
+  user.stack.tables = {"ev"};
+
+  Md5Index index(/*max_trust_ns=*/int64_t{1} << 62);
+  ManifestCache cache(c, &index);
+  const ClientFeatures old_client{}, pull = PullClientFeatures();
+  auto body = [&](ClientFeatures f) {
+    auto b = cache.Body(user, {}, 42'000'000'000, f);
+    EXPECT_TRUE(b.ok()) << b.status().message();
+    return b.ok() ? *b : "";
+  };
+  auto uncached = [&](ClientFeatures f) {
+    auto m = BuildManifest(*c, user, {}, &index, 42'000'000'000, f);
+    EXPECT_TRUE(m.ok()) << m.status().message();
+    return m.ok() ? DumpJson(*m) : "";
+  };
+
+  const std::string for_old = body(old_client);
+  const std::string for_pull = body(pull);
+  EXPECT_EQ(for_old, uncached(old_client));
+  EXPECT_EQ(for_pull, uncached(pull));
+  EXPECT_EQ(for_old.find("\"parts\""), std::string::npos);
+  EXPECT_NE(for_pull.find("\"parts\""), std::string::npos);
+  for (int i = 0; i < 3; ++i) {  // from the body cache, in either order
+    EXPECT_EQ(body(pull), for_pull);
+    EXPECT_EQ(body(old_client), for_old);
+  }
+
+  // A part changes: both forms describe the new version (the old form's change token too).
+  Publish(c->root + "/ev/01.parquet", "part one, v2");
+  EXPECT_EQ(body(old_client), uncached(old_client));
+  EXPECT_NE(body(old_client), for_old);
+  const std::string pull_v2 = body(pull);
+  EXPECT_EQ(pull_v2, uncached(pull));
+  EXPECT_NE(pull_v2.find(Md5("part one, v2")), std::string::npos);
 }
 
 }  // namespace

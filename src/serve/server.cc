@@ -14,6 +14,7 @@
 #include "base/path.h"
 #include "base/thread_pool.h"
 #include "ferry/env.h"
+#include "net/client_features.h"
 #include "serve/access.h"
 #include "serve/auth.h"
 #include "serve/bundle_renderer.h"
@@ -82,6 +83,18 @@ std::string StatKey(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) return path + ":missing;";
   return path + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ";";
+}
+
+// What the caller understands beyond the seed's protocol, from every X-Ferry-Features line
+// (net/client_features.h); none for a client that sends no such header.
+ClientFeatures FeaturesOf(const httplib::Request& req) {
+  const std::string name(kFeaturesHeader);
+  ClientFeatures features;
+  const size_t lines = req.get_header_value_count(name);
+  for (size_t i = 0; i < lines; ++i) {
+    features = ParseClientFeatures(req.get_header_value(name, i), features);
+  }
+  return features;
 }
 
 // Who is calling: resolved once per request against one catalog snapshot.
@@ -338,8 +351,11 @@ void CatalogServer::InstallRoutes() {
     Caller c;
     c.catalog = manifests->catalog();
     if (!authorize(req, res, &c)) return;
-    Result<std::string> body =
-        manifests->Body(*c.user, stack_store_->OverridesFor(c.user->name), WallNs());
+    // The body depends on the client's features (PROTOCOL.md, "Older clients"): say so to
+    // any cache in between.
+    res.set_header("Vary", std::string(kFeaturesHeader));
+    Result<std::string> body = manifests->Body(*c.user, stack_store_->OverridesFor(c.user->name),
+                                               WallNs(), FeaturesOf(req));
     if (!body.ok()) {
       spdlog::warn("serve: manifest for {}: {}", c.user->name, body.status().message());
       return SetStatusError(res, body.status());
@@ -371,8 +387,12 @@ void CatalogServer::InstallRoutes() {
       return ServeFileDownload(req, res, t->abs_path, &index_);
     }
     if (!has_part) {
-      return SetError(res, 400, "table '" + id + "' is partitioned; ask for one part with "
-                                                 "?part=<path> (see the manifest's parts)");
+      // Only a client that ignored the manifest gets here: without the `parts` feature the
+      // table is announced as remote, with it each part has its own URL.
+      return SetError(res, 400, "table '" + id + "' is partitioned and has no single file; "
+                                                 "ask for one part with ?part=<path> (clients "
+                                                 "that send 'X-Ferry-Features: parts' see "
+                                                 "the parts in the manifest)");
     }
     const std::string part = req.get_param_value("part");
     if (!IsSafeRelativePath(part) || part.size() < 9 ||

@@ -23,8 +23,9 @@ class ServeApiTest : public ::testing::Test {
     h.insert(extra.begin(), extra.end());
     return cli.Get(path, h);
   }
+  // As ferry pull asks for it (with the `parts` feature; old_client_test.cc has the rest).
   nlohmann::json Manifest(const std::string& token) {
-    auto r = Get("/api/sync/manifest", token);
+    auto r = Get("/api/sync/manifest", token, {{"X-Ferry-Features", "parts"}});
     EXPECT_TRUE(r) << "no response";
     if (!r) return {};
     EXPECT_EQ(r->status, 200) << r->body;
