@@ -136,7 +136,9 @@ void ConnectionGate::OnReadable(ClientConnection* c, int64_t now_ns) {
   const size_t before = c->buffered();
   char chunk[16 * 1024];
   for (;;) {
-    const ssize_t n = ::recv(c->fd, chunk, sizeof(chunk), 0);
+    // Never more than one byte past the cap, so a waiting connection's buffer stays small.
+    const size_t room = std::min(sizeof(chunk), options_.max_header_bytes + 1 - c->buffered());
+    const ssize_t n = ::recv(c->fd, chunk, room, 0);
     if (n > 0) {
       c->buffer.append(chunk, static_cast<size_t>(n));
       if (c->buffered() > options_.max_header_bytes) break;

@@ -38,7 +38,9 @@ namespace ferry::serve {
 struct GateOptions {
   int64_t idle_timeout_ms = 5000;
   int64_t header_timeout_ms = 10000;
-  size_t max_header_bytes = 64 * 1024;
+  // httplib caps each header line at 8 KiB; a whole head rarely passes 2 KiB. Waiting
+  // connections hold at most this much each.
+  size_t max_header_bytes = 16 * 1024;
 };
 
 class ConnectionGate {

@@ -16,7 +16,7 @@
 // relative path resolving inside root.
 //
 // Limits (bad input and floods get a 4xx or a timeout, never a crash or a 5xx): a header line
-// over httplib's compiled 8 KiB cap answers 400, a request head over 64 KiB 431 (414 when
+// over httplib's compiled 8 KiB cap answers 400, a request head over 16 KiB 431 (414 when
 // the request line alone is that long), bodies over 64 KiB 413.
 //
 // Slow clients (plain HTTP, gated_server.h): a connection waits for its request head in the
