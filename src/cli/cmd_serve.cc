@@ -56,6 +56,16 @@ class ServeCommand : public Command {
     app->add_option("--read-timeout", read_timeout_s_,
                     "Seconds a client may stay silent before it is dropped")
         ->capture_default_str();
+    app->add_option("--header-timeout", header_timeout_s_,
+                    "Seconds a request's headers may take in all, from its first byte; more: 408 "
+                    "(default: --read-timeout)");
+    app->add_option("--body-timeout", body_timeout_s_,
+                    "Seconds a request's body may take in all, after its headers (default: "
+                    "--read-timeout)");
+    app->add_option("--max-connections-per-address", max_per_address_,
+                    "Connections one client address may hold open (more get 429; 0: no cap, "
+                    "e.g. behind a proxy)")
+        ->capture_default_str();
     app->add_option("--poll-interval-ms", poll_ms_,
                     "How often to check the catalog for changes (0: only on SIGHUP)")
         ->capture_default_str();
@@ -85,6 +95,12 @@ class ServeCommand : public Command {
     options.tls_key = tls_key_;
     options.max_threads = max_threads_;
     options.read_timeout_s = read_timeout_s_;
+    // The read timeout used to be the only bound on a request (and a drip defeated it): its
+    // value stays the default bound on the whole head and the whole body.
+    const int whole = read_timeout_s_ < 1 ? 1 : read_timeout_s_;
+    options.header_timeout_s = header_timeout_s_ > 0 ? header_timeout_s_ : whole;
+    options.body_timeout_s = body_timeout_s_ > 0 ? body_timeout_s_ : whole;
+    options.max_connections_per_address = max_per_address_;
     // A connection that never sends its first request is held for the keep-alive timeout,
     // so it must not outlast the read timeout the user asked for.
     if (read_timeout_s_ < options.keep_alive_timeout_s) {
@@ -129,6 +145,9 @@ class ServeCommand : public Command {
   std::string tls_key_;
   size_t max_threads_ = 256;
   int read_timeout_s_ = 10;
+  int header_timeout_s_ = 0;  // 0: --read-timeout
+  int body_timeout_s_ = 0;
+  size_t max_per_address_ = 256;
   int poll_ms_ = 1000;
 };
 

@@ -1,10 +1,9 @@
-// ConnectionQueue: the task queue behind the HTTP server (httplib's new_task_queue). httplib
-// runs one task per accepted connection for the connection's whole keep-alive life, so a
-// fixed pool of N threads lets N idle or slow clients block everyone else. This queue starts
-// threads on demand up to `max_threads` (threads are cheap next to a blocked service), so a
-// slow client or a burst of idle connections occupies threads, not the queue; only beyond
-// max_threads do connections wait, and those clients see a delay, never an error. Read and
-// keep-alive timeouts (set on the server) bound how long any one connection holds a thread.
+// ConnectionQueue: the worker pool of `ferry serve`. It starts threads on demand up to
+// `max_threads`; beyond that, work waits in the queue and clients see a delay, never an
+// error. Over plain HTTP a task is one request whose head is already complete
+// (gated_server.h), so a slow or idle client never holds a thread. Over TLS it is httplib's
+// task queue and a task is a connection's whole keep-alive life (read and keep-alive timeouts
+// bound it).
 //
 // Thread-safety: enqueue() is called by httplib's accept thread; shutdown() once, after the
 // accept loop stopped; it runs every queued task and joins the threads.

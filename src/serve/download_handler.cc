@@ -124,11 +124,17 @@ void ServeFileDownload(const httplib::Request& req, httplib::Response& res,
   for (int attempt = 0; attempt < 2 && !file; ++attempt) {
     Result<FileVersion> v = digests->Current(path);
     if (!v.ok()) {
-      // The catalog promised this file; its absence is transient for the client.
-      Status s = v.status().IsNotFound()
-                     ? Status::Unavailable("the file is being replaced; try again")
-                     : v.status();
-      if (s.code() == StatusCode::kPermissionDenied) s = Status::PermissionDenied("refused");
+      // The catalog promised this file; its absence is transient for the client. The
+      // detail names a server path, so it goes to the log, never to the client.
+      Status s = v.status();
+      if (s.IsNotFound() || s.code() == StatusCode::kUnavailable) {
+        s = Status::Unavailable("the file is being replaced; try again");
+      } else if (s.code() == StatusCode::kPermissionDenied) {
+        s = Status::PermissionDenied("refused");
+      } else {
+        spdlog::error("serve: {}", s.message());
+        s = Status::Unavailable("the file cannot be read right now; try again");
+      }
       return SetStatusError(res, s);
     }
     Result<std::unique_ptr<OpenFile>> opened = OpenVersion(path, *v);

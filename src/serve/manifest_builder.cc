@@ -27,8 +27,12 @@ std::string ObjectUrl(const std::string& base_url, const std::string& file) {
 }
 
 // Turns a digest failure into the manifest's error, naming the table.
+// A refused file (a symlink, not a regular file, no permission) keeps its code: retrying
+// will not cure it (manifest_cache.h leaves such a table out).
 Status TableUnavailable(const CatalogTable& table, const Status& s) {
-  return Status::Unavailable("table '" + table.id + "' cannot be advertised: " + s.message());
+  std::string msg = "table '" + table.id + "' cannot be advertised: " + s.message();
+  if (s.code() == StatusCode::kPermissionDenied) return Status::PermissionDenied(std::move(msg));
+  return Status::Unavailable(std::move(msg));
 }
 
 }  // namespace

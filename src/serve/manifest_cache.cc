@@ -1,5 +1,7 @@
 #include "serve/manifest_cache.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <numeric>
@@ -8,6 +10,16 @@
 
 namespace ferry::serve {
 namespace {
+
+// A broken table is looked at again after this long, so a repair shows within a second
+// without an lstat per request.
+constexpr int64_t kBrokenRecheckNs = 1'000'000'000;
+
+// Errors that a retry will not cure (a symlink or other non-regular file where the table's
+// file should be, no permission): the table is left out rather than failing everyone's
+// manifest. A missing or changing file is not one: it is usually mid-replace, and a client
+// reads a table left out as one to delete.
+bool LeavesTableOut(const Status& s) { return s.code() == StatusCode::kPermissionDenied; }
 
 std::string Text(const std::string& s) { return DumpJson(nlohmann::json(s)); }
 
@@ -66,6 +78,7 @@ uint64_t ManifestCache::generation() const { return Snapshot()->generation; }
 
 bool ManifestCache::Fresh(const TablePiece* piece) const {
   if (piece == nullptr || piece->racy) return false;
+  if (!piece->broken.empty()) return WallNowNs() - piece->built_unix_ns < kBrokenRecheckNs;
   for (const auto& [path, version] : piece->sources.files) {
     if (!digests_->StillCurrent(path, version)) return false;
   }
@@ -77,6 +90,7 @@ bool ManifestCache::Fresh(const TablePiece* piece) const {
 
 bool ManifestCache::FreshAt(const TablePiece* piece, uint64_t epoch) const {
   if (piece == nullptr || piece->racy) return false;
+  if (!piece->broken.empty()) return Fresh(piece);  // no file to watch: re-checked by time
   if (piece->trusted_epoch.load(std::memory_order_acquire) == epoch + 1) return true;
   if (!Fresh(piece)) return false;
   bool watched = piece->sources.dirs.empty();  // directory listings are always re-stat'ed
@@ -100,6 +114,7 @@ std::string ManifestCache::RenderPackage(const Pieces& pieces, size_t package, s
   uint64_t total = 0;
   bool first = true;
   for (size_t t : package_tables_[package]) {
+    if (!pieces.tables[t]->broken.empty()) continue;
     if (!first) out += ',';
     first = false;
     out += EntryText(*pieces.tables[t], form);
@@ -121,8 +136,32 @@ Result<std::shared_ptr<const ManifestCache::Pieces>> ManifestCache::Refresh(cons
     auto piece = std::make_shared<TablePiece>();
     // Taken before Current() so the racy judgement errs towards re-checking (md5_index.h).
     const int64_t started_ns = WallNowNs();
-    FERRY_ASSIGN_OR_RETURN(nlohmann::json e,
-                           BuildTableEntry(*catalog_, table, digests_, &piece->sources));
+    piece->built_unix_ns = started_ns;
+    Result<nlohmann::json> built = BuildTableEntry(*catalog_, table, digests_, &piece->sources);
+    if (!built.ok() && !LeavesTableOut(built.status())) {
+      spdlog::warn("serve: manifest: {}", built.status().message());
+      return Status::Unavailable("table '" + table.id +
+                                 "' is being replaced on the server; try again shortly");
+    }
+    const TablePiece* old = next->tables[t].get();
+    if (!built.ok()) {
+      piece->broken = built.status().message();
+      piece->sources = TableSources();
+      if (old == nullptr || old->broken != piece->broken) {
+        spdlog::error("serve: table '{}' is left out of every manifest until it is repaired: {}",
+                      table.id, piece->broken);
+      }
+      if (old == nullptr || old->broken.empty()) {
+        changed[t] = true;
+        tables_changed = true;
+      }
+      next->tables[t] = std::move(piece);
+      continue;
+    }
+    const nlohmann::json& e = *built;
+    if (old != nullptr && !old->broken.empty()) {
+      spdlog::warn("serve: table '{}' is back in the manifests", table.id);
+    }
     if (EntryDependsOnClient(e)) {
       for (size_t form = 0; form < kClientForms; ++form) {
         nlohmann::json client = EntryForClient(e, FeaturesOfForm(form));
@@ -142,8 +181,8 @@ Result<std::shared_ptr<const ManifestCache::Pieces>> ManifestCache::Refresh(cons
     }
     // A racy piece that matches what was there is not a change: bumping the generation for it
     // would only throw away every body for nothing.
-    const TablePiece* old = next->tables[t].get();
-    if (old == nullptr || old->entries != piece->entries || old->flats != piece->flats) {
+    if (old == nullptr || !old->broken.empty() || old->entries != piece->entries ||
+        old->flats != piece->flats) {
       changed[t] = true;
       tables_changed = true;
     }
@@ -183,9 +222,12 @@ std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Piece
     h += *pieces.packages[req.packages[i]][req.form];
   }
   h += "],\"direct_tables\":[";
-  for (size_t i = 0; i < req.direct.size(); ++i) {
-    if (i > 0) h += ',';
-    h += EntryText(*pieces.tables[req.direct[i]], req.form);
+  bool first = true;
+  for (size_t t : req.direct) {
+    if (!pieces.tables[t]->broken.empty()) continue;
+    if (!first) h += ',';
+    first = false;
+    h += EntryText(*pieces.tables[t], req.form);
   }
   h += "],\"memory_domains\":[";
   for (size_t i = 0; i < req.domains.size(); ++i) {
@@ -195,11 +237,14 @@ std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Piece
   h += "],\"server_time\":";
   std::string& t = r->tail;
   t = ",\"tables\":{";
-  for (size_t i = 0; i < req.tables.size(); ++i) {
-    if (i > 0) t += ',';
-    t += table_keys_[req.tables[i]];
+  first = true;
+  for (size_t i : req.tables) {
+    if (!pieces.tables[i]->broken.empty()) continue;
+    if (!first) t += ',';
+    first = false;
+    t += table_keys_[i];
     t += ':';
-    t += FlatText(*pieces.tables[req.tables[i]], req.form);
+    t += FlatText(*pieces.tables[i], req.form);
   }
   t += "}}";
   return r;

@@ -15,8 +15,16 @@
 //
 // Invariants:
 // - A body is byte-identical to DumpJson(BuildManifest(...)) for the same inputs, client
-//   features and time (manifest_cache_test.cc checks it). The client form is part of every
-//   key, so a body built for one form is never served to a client of another.
+//   features and time when no table is broken (manifest_cache_test.cc checks it). The client
+//   form is part of every key, so a body built for one form is never served to a client of
+//   another.
+// - A broken table (its file a symlink, not a regular file, or unreadable: errors a retry
+//   will not cure) is left out of every manifest, from its package, `direct_tables` and
+//   `tables`, so the rest is served; it is logged once when it breaks, not on every request,
+//   and re-checked at most once a second, so a repaired table comes back by itself. A file
+//   that vanished or keeps changing still fails the manifest with a retryable 503, since a
+//   client reads a missing table as one to delete.
+// - Nothing the client sees names a server path: the detail goes to the server's log.
 // - Never advertises an md5 the served bytes do not have: every request re-checks each table
 //   of its stack by lstat (FileDigests::StillCurrent; directories of partitioned tables by
 //   stat, DirUnchanged) before using a cached piece, unless nothing changed since the piece
@@ -69,7 +77,7 @@ class ManifestCache {
 
   // The manifest body for `user` with their stack `overrides` at `now_unix_ns`, in the form
   // for a client with `features`; errors as BuildManifest's (a file that vanished or keeps
-  // changing: kUnavailable naming the table).
+  // changing: kUnavailable naming the table, never its path).
   Result<std::string> Body(const CatalogUser& user, const StackOverrides& overrides,
                            int64_t now_unix_ns, ClientFeatures features);
 
@@ -78,6 +86,9 @@ class ManifestCache {
 
  private:
   struct TablePiece {
+    // Non-empty: the table is left out, and this says why (for the log only).
+    std::string broken;
+    int64_t built_unix_ns = 0;
     // JSON text of EntryForClient(BuildTableEntry) and of its FlatTableEntry, by FormIndex;
     // a single text when the entry is the same for every client (most tables).
     std::vector<std::string> entries;

@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
 #include "base/hasher.h"
 #include "support/temp_dir.h"
@@ -25,6 +28,8 @@ class FakeDigests : public FileDigests {
  public:
   Result<FileVersion> Current(const std::string& path) override {
     ++current_calls;
+    if (refused.count(path) != 0)
+      return Status::PermissionDenied("serve " + path + ": is a symlink; refused");
     auto it = versions.find(path);
     if (it == versions.end()) return Status::NotFound("stat " + path + ": gone");
     return it->second;
@@ -35,6 +40,7 @@ class FakeDigests : public FileDigests {
            it->second.mtime_ns == v.mtime_ns;
   }
   std::map<std::string, FileVersion> versions;
+  std::set<std::string> refused;  // paths that answer as a symlink would
   int current_calls = 0;
 };
 
@@ -95,6 +101,50 @@ class ManifestCacheTest : public ::testing::Test {
 TEST_F(ManifestCacheTest, EqualsTheUncachedBuildByteForByte) {
   EXPECT_EQ(Cached({}), Uncached({}));
   EXPECT_EQ(Cached({}), Uncached({}));  // the second answer comes from the body cache
+}
+
+// Issue 9: one table whose file became a symlink made every manifest holding it a 503 that
+// named the server's path. It is left out; the rest is served.
+TEST_F(ManifestCacheTest, SymlinkedTableIsLeftOutAndTheRestIsServed) {
+  Cached({});  // the table was fine, then its file was swapped for a symlink
+  digests_.refused.insert("/root/customers.parquet");
+  digests_.versions.erase("/root/customers.parquet");
+  const std::string body = Cached({});
+  ASSERT_FALSE(body.empty());
+  EXPECT_EQ(body.find("/root/"), std::string::npos) << body;
+  const nlohmann::json m = nlohmann::json::parse(body);
+  EXPECT_FALSE(m["tables"].contains("customers"));
+  EXPECT_TRUE(m["tables"].contains("orders"));
+  EXPECT_TRUE(m["tables"].contains("zeta"));
+  std::map<std::string, std::vector<std::string>> ids;
+  for (const auto& p : m["data_packages"]) {
+    for (const auto& t : p["tables"]) ids[p["slug"]].push_back(t["id"]);
+  }
+  EXPECT_EQ(ids["sales"], (std::vector<std::string>{"zeta", "orders"}));
+  EXPECT_TRUE(ids["base"].empty());
+  for (const auto& p : m["data_packages"]) {
+    if (p["slug"] == "sales") {
+      EXPECT_EQ(p["total_size_bytes"], 200);
+    }
+  }
+}
+
+TEST_F(ManifestCacheTest, BrokenTableIsNotRecheckedOnEveryRequest) {
+  digests_.refused.insert("/root/customers.parquet");
+  Cached({});
+  const int calls = digests_.current_calls;
+  Cached({});
+  Cached({});
+  EXPECT_EQ(digests_.current_calls, calls);  // re-checked after a second, not per request
+}
+
+TEST_F(ManifestCacheTest, VanishedFileFailsRetryablyWithoutNamingTheServerPath) {
+  digests_.versions.erase("/root/orders.parquet");
+  auto b = cache_->Body(user_, {}, 42'000'000'000);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(b.status().message(),
+            "table 'orders' is being replaced on the server; try again shortly");
 }
 
 TEST_F(ManifestCacheTest, RepeatedRequestsDoNotRebuildTables) {

@@ -20,6 +20,8 @@
 #include "serve/bundle_renderer.h"
 #include "serve/connection_queue.h"
 #include "serve/download_handler.h"
+#include "serve/fd_limit.h"
+#include "serve/gated_server.h"
 #include "serve/manifest_builder.h"
 #include "serve/parts.h"
 #include "serve/request_log.h"
@@ -233,11 +235,27 @@ Status CatalogServer::Start() {
                                      ": check that both are PEM files and belong together");
     }
     http_ = std::move(ssl);
+    const size_t max_threads = options_.max_threads;
+    http_->new_task_queue = [max_threads] { return new ConnectionQueue(max_threads); };
   } else {
-    http_ = std::make_unique<httplib::Server>();
+    const size_t fd_connections = ConnectionsForOpenFileLimit(RaiseOpenFileLimit());
+    GatedServerOptions g;
+    g.max_threads = options_.max_threads;
+    g.idle_timeout_ms = int64_t{options_.keep_alive_timeout_s} * 1000;
+    g.header_timeout_ms = int64_t{options_.header_timeout_s} * 1000;
+    g.body_timeout_ms = int64_t{options_.body_timeout_s} * 1000;
+    g.read_timeout_ms = int64_t{options_.read_timeout_s} * 1000;
+    g.write_timeout_ms = int64_t{options_.write_timeout_s} * 1000;
+    g.keep_alive_max_count = options_.keep_alive_max_count;
+    g.max_connections_per_address = options_.max_connections_per_address;
+    g.max_connections = options_.max_connections == 0
+                            ? fd_connections
+                            : std::min(options_.max_connections, fd_connections);
+    auto gated = std::make_unique<GatedServer>(g);
+    FERRY_RETURN_IF_ERROR(gated->StartGate());
+    gated_ = gated.get();
+    http_ = std::move(gated);
   }
-  const size_t max_threads = options_.max_threads;
-  http_->new_task_queue = [max_threads] { return new ConnectionQueue(max_threads); };
   http_->set_read_timeout(options_.read_timeout_s, 0);
   http_->set_write_timeout(options_.write_timeout_s, 0);
   http_->set_keep_alive_timeout(options_.keep_alive_timeout_s);
@@ -284,6 +302,7 @@ void CatalogServer::Stop() {
   if (poll_thread_.joinable()) poll_thread_.join();
   if (http_) http_->stop();
   if (listen_thread_.joinable()) listen_thread_.join();
+  if (gated_ != nullptr) gated_->StopGate();  // after the accept loop: no more hand-offs
 }
 
 void CatalogServer::InstallRoutes() {
@@ -502,6 +521,26 @@ void CatalogServer::InstallRoutes() {
   http_->Delete(stack_route, [change_stack](const Request& req, Response& res) {
     change_stack(req, res, false);
   });
+
+  // A known route asked with another method is a 405 naming the methods it takes (RFC 9110
+  // 15.5.6), not a 404 that would say the route does not exist. No authentication first:
+  // the route list is public (docs/PROTOCOL.md).
+  auto not_allowed = [](const char* allow) {
+    return [allow](const Request& req, Response& res) {
+      res.set_header("Allow", allow);
+      SetError(res, 405, "method " + req.method + " is not allowed here; use " + allow);
+    };
+  };
+  for (const char* route : {"/api/sync/manifest", R"(/api/data/([^/]+)/download)",
+                            "/api/memory/bundle", "/api/catalog"}) {
+    http_->Post(route, not_allowed("GET, HEAD"));
+    http_->Put(route, not_allowed("GET, HEAD"));
+    http_->Patch(route, not_allowed("GET, HEAD"));
+    http_->Delete(route, not_allowed("GET, HEAD"));
+  }
+  http_->Get(stack_route, not_allowed("PUT, DELETE"));
+  http_->Post(stack_route, not_allowed("PUT, DELETE"));
+  http_->Patch(stack_route, not_allowed("PUT, DELETE"));
 }
 
 }  // namespace ferry::serve

@@ -15,11 +15,19 @@
 // filesystem except through the catalog (table ids) or a part path that must be a safe
 // relative path resolving inside root.
 //
-// Limits (bad input and floods get a 4xx or a timeout, never a crash or a 5xx): request
-// headers over httplib's compiled 8 KiB cap answer 400, URIs over 8 KiB 414, bodies over
-// 64 KiB 413; reads time out after read_timeout_s (a client that connects and sends nothing
-// is dropped), idle keep-alive connections after keep_alive_timeout_s; connections run on
-// up to max_threads threads (connection_queue.h).
+// Limits (bad input and floods get a 4xx or a timeout, never a crash or a 5xx): a header line
+// over httplib's compiled 8 KiB cap answers 400, a request head over 16 KiB 431 (414 when
+// the request line alone is that long), bodies over 64 KiB 413.
+//
+// Slow clients (plain HTTP, gated_server.h): a connection waits for its request head in the
+// ConnectionGate, which holds sockets, not threads; the deadlines measure the whole wait, so
+// dripping bytes does not extend them: keep_alive_timeout_s for the first byte of a request
+// (closed), header_timeout_s from there to the blank line (408), body_timeout_s for the body
+// (read_timeout_s of silence also ends it). A client address holds at most
+// max_connections_per_address connections (more: 429) and the server at most
+// max_connections (more: 503; 0: what RLIMIT_NOFILE allows, which Start raises to its hard
+// limit). Complete requests run on up to max_threads threads (connection_queue.h). Over TLS,
+// httplib's own per-connection threads still serve (read_timeout_s measures silence there).
 //
 // Reload: Reload() (on SIGHUP) and a poller (every poll_interval_ms) re-read the catalog when
 // the file or a memory items directory changed; a catalog that fails to load is logged and
@@ -52,6 +60,8 @@ class Server;
 
 namespace ferry::serve {
 
+class GatedServer;
+
 struct ServerOptions {
   std::string catalog_path;
   std::string state_path;  // "" -> <catalog_path>.state.sqlite
@@ -65,7 +75,11 @@ struct ServerOptions {
   int write_timeout_s = 30;
   int keep_alive_timeout_s = 5;
   size_t keep_alive_max_count = 1000;
-  int poll_interval_ms = 1000;  // 0: no polling (SIGHUP only)
+  int header_timeout_s = 10;                 // a request's first byte to its blank line, in all
+  int body_timeout_s = 10;                   // its head to the end of its body, in all
+  size_t max_connections_per_address = 256;  // 0: no cap (behind a proxy or NAT)
+  size_t max_connections = 0;                // 0: RLIMIT_NOFILE less descriptors kept for files
+  int poll_interval_ms = 1000;               // 0: no polling (SIGHUP only)
   // One line per request goes here at info level; null: spdlog's default logger.
   std::shared_ptr<spdlog::logger> access_log;
 };
@@ -103,6 +117,7 @@ class CatalogServer {
 
   ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
+  GatedServer* gated_ = nullptr;  // http_ when it serves plain HTTP
   std::unique_ptr<StackStore> stack_store_;
   Md5Index index_;
   int port_ = -1;
