@@ -140,7 +140,7 @@ TEST_F(ManifestCacheTest, BrokenTableIsNotRecheckedOnEveryRequest) {
 
 TEST_F(ManifestCacheTest, VanishedFileFailsRetryablyWithoutNamingTheServerPath) {
   digests_.versions.erase("/root/orders.parquet");
-  auto b = cache_->Body(user_, {}, 42'000'000'000);
+  auto b = cache_->Body(user_, {}, 42'000'000'000, PullClientFeatures());
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(b.status().message(),
