@@ -165,7 +165,7 @@ class HashCommand : public Command {
     std::optional<HashAlgorithm> algo;
     if (!algo_name_.empty()) {
       Result<HashAlgorithm> parsed = ParseHashAlgorithm(algo_name_);
-      if (!parsed.ok()) return ReportFailure(parsed.status());
+      if (!parsed.ok()) return ReportFailure(global, parsed.status());
       algo = *parsed;
     }
     if (jobs_ == 0) jobs_ = ThreadPool::DefaultThreadCount();
@@ -173,7 +173,7 @@ class HashCommand : public Command {
     if (!check_file_.empty()) return RunCheck(&env, algo, global);
     if (ignore_missing_) {
       return ReportFailure(
-          Status::InvalidArgument("--ignore-missing only makes sense with --check FILE"));
+          global, Status::InvalidArgument("--ignore-missing only makes sense with --check FILE"));
     }
     return RunHash(&env, algo.value_or(HashAlgorithm::kSha256), global);
   }
@@ -292,6 +292,7 @@ class HashCommand : public Command {
                      "ferry: %s: no properly formatted checksum lines found; expected "
                      "'<hex>  <path>' lines as sha256sum or md5sum writes them\n",
                      list_name.c_str());
+        json.Add({{"list", list}, {"result", "no_valid_lines"}});
         continue;
       }
 

@@ -64,12 +64,12 @@ class PullCommand : public Command {
     o.dry_run = dry_run_;
     o.wait_for_lock = wait_;
     Result<std::vector<LinkStrategy>> order = ParseLinkOrder(link_);
-    if (!order.ok()) return ReportFailure(order.status().WithContext("--link"));
+    if (!order.ok()) return ReportFailure(global, order.status().WithContext("--link"));
     o.link_order = *order;
     Env* env = Env::Default();
     Result<std::string> token = pull::ResolveToken(
         env, {token_, GetEnvOrEmpty("FERRY_TOKEN"), o.workspace, GetEnvOrEmpty("HOME")});
-    if (!token.ok()) return ReportFailure(token.status());
+    if (!token.ok()) return ReportFailure(global, token.status());
     o.token = *token;
 
     std::unique_ptr<ProgressSink> progress = (global.json || global.verbosity < 0)
@@ -79,7 +79,7 @@ class PullCommand : public Command {
     std::unique_ptr<HttpClient> http = NewCurlHttpClient(std::string("ferry/") + FERRY_VERSION);
     Result<pull::PullOutcome> out = pull::RunPull(env, http.get(), o);
     progress.reset();  // finish the bar before printing the summary
-    if (!out.ok()) return ReportFailure(out.status());
+    if (!out.ok()) return ReportFailure(global, out.status());
 
     const pull::SyncReport& r = out->report;
     if (dry_run_) {

@@ -73,7 +73,7 @@ class StackCommand : public Command {
   int Run(const GlobalOptions& global) override {
     if (token_.empty()) token_ = GetEnvOrEmpty("FERRY_TOKEN");
     if (token_.empty()) {
-      return ReportFailure(
+      return ReportFailure(global, 
           Status::InvalidArgument("no token: pass --token or set FERRY_TOKEN"));
     }
     while (!server_.empty() && server_.back() == '/') server_.pop_back();
@@ -81,12 +81,12 @@ class StackCommand : public Command {
     if (action_ == "list") return List(global);
     serve::StackKind kind;
     if (type_.empty() || id_.empty()) {
-      return ReportFailure(Status::InvalidArgument(
+      return ReportFailure(global, Status::InvalidArgument(
           "ferry stack " + action_ + " needs TYPE and ID, e.g. 'ferry stack " + action_ +
           " packages sales'"));
     }
     if (!serve::ParseStackKind(type_, &kind)) {
-      return ReportFailure(Status::InvalidArgument(
+      return ReportFailure(global, Status::InvalidArgument(
           "unknown TYPE '" + type_ + "'; use packages, memory_domains or direct_tables"));
     }
     const bool add = action_ == "add";
@@ -94,9 +94,9 @@ class StackCommand : public Command {
                               std::string("/api/stack/") + serve::StackKindName(kind) + "/" +
                                   UrlEncodeQueryValue(id_));
     Result<HttpResponse> res = SendAndCollect(client_.get(), req, kMaxCatalogBody);
-    if (!res.ok()) return ReportFailure(res.status());
+    if (!res.ok()) return ReportFailure(global, res.status());
     Status s = StatusOf(*res, req.method, req.url);
-    if (!s.ok()) return ReportFailure(s);
+    if (!s.ok()) return ReportFailure(global, s);
     if (global.json) {
       nlohmann::json out = {{"action", action_},
                             {"kind", serve::StackKindName(kind)},
@@ -122,12 +122,12 @@ class StackCommand : public Command {
   int List(const GlobalOptions& global) {
     HttpRequest req = Request("GET", "/api/catalog");
     Result<HttpResponse> res = SendAndCollect(client_.get(), req, kMaxCatalogBody);
-    if (!res.ok()) return ReportFailure(res.status());
+    if (!res.ok()) return ReportFailure(global, res.status());
     Status s = StatusOf(*res, req.method, req.url);
-    if (!s.ok()) return ReportFailure(s);
+    if (!s.ok()) return ReportFailure(global, s);
     nlohmann::json body = nlohmann::json::parse(res->body, nullptr, false);
     if (!body.is_object()) {
-      return ReportFailure(Status::Corruption("GET " + req.url + ": the body is not JSON"));
+      return ReportFailure(global, Status::Corruption("GET " + req.url + ": the body is not JSON"));
     }
     if (global.json) {
       std::printf("%s\n", body.dump(2).c_str());
