@@ -4,9 +4,11 @@
 //              [--dry-run] [--wait] [--json]
 //
 // Token: --token, else $FERRY_TOKEN, else <workspace>/.ferry/token, else
-// ~/.config/ferry/token (src/pull/token.h). Exit codes: 0 everything synced; 1 some entries
-// failed (the rest synced) or the audit left violations; 2 bad arguments or a malformed
-// manifest; 3 server unreachable or token refused; 5 workspace locked by another process.
+// ~/.config/ferry/token (src/pull/token.h); with none, the request goes without one, as
+// `ferry stack`'s does, and the server answers (a 401: exit 3). Exit codes: 0 everything
+// synced; 1 some entries failed (the rest synced) or the audit left violations; 2 bad
+// arguments or a malformed manifest; 3 server unreachable, not a catalog server, or token
+// refused or missing; 5 workspace locked by another process.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -54,6 +56,14 @@ class PullCommand : public Command {
                     "Link strategies in order of preference (reflink,symlink,hardlink,copy)");
     app->add_flag("--dry-run", dry_run_, "Print the plan and change nothing");
     app->add_flag("--wait", wait_, "Wait for another ferry process holding the workspace");
+    app->footer(
+        "Token: --token, else $FERRY_TOKEN, else <workspace>/.ferry/token, else "
+        "~/.config/ferry/token; with none the request goes without one and the server "
+        "answers (ferry serve: 401, exit 3), as for ferry stack.\n"
+        "Exit codes: 0 everything synced; 1 some entries failed (the rest synced) or "
+        "the audit left violations; 2 bad arguments or a malformed manifest; 3 server "
+        "unreachable, not a catalog server, or token refused or missing; 5 workspace "
+        "locked by another process.\n");
   }
 
   int Run(const GlobalOptions& global) override {
