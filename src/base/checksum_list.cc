@@ -125,7 +125,9 @@ std::string FormatCheckResultLine(std::string_view path, std::string_view result
   return line;
 }
 
-Result<std::optional<ChecksumLine>> ParseChecksumLine(std::string_view line) {
+Result<std::optional<ChecksumLine>> ParseChecksumLine(std::string_view line, UntaggedForm* form) {
+  UntaggedForm this_line_only = UntaggedForm::kUndecided;
+  if (form == nullptr) form = &this_line_only;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   size_t start = line.find_first_not_of(" \t");
   if (start == std::string_view::npos || line[start] == '#') {
@@ -142,22 +144,35 @@ Result<std::optional<ChecksumLine>> ParseChecksumLine(std::string_view line) {
 
   std::string_view hex = rest.substr(0, hex_end);
   rest.remove_prefix(hex_end);
-  // "<hex>  <path>" or "<hex> *<path>", the path non-empty.
-  if (rest.size() < 3 || (rest[0] != ' ' && rest[0] != '\t') ||
-      (rest[1] != ' ' && rest[1] != '*') || !IsDigest(hex)) {
-    return Malformed();
-  }
+  // One separator, then the name: "<hex>  <path>" / "<hex> *<path>" (GNU: a type character
+  // after the separator), or "<hex> <path>" (reversed BSD: none). GNU 9 tells them apart by
+  // the character after the separator and by what the run has seen, in this order.
+  if (rest.empty() || (rest[0] != ' ' && rest[0] != '\t') || !IsDigest(hex)) return Malformed();
+  rest.remove_prefix(1);
+  if (rest.empty()) return Malformed();
   ChecksumLine parsed;
   parsed.hex = ToLowerHex(hex);
-  parsed.binary = rest[1] == '*';
-  std::string_view name = rest.substr(2);
-  std::optional<std::string> path = NameFromLine(name, escaped);
+  if (rest.size() == 1 || (rest[0] != ' ' && rest[0] != '*')) {
+    // No type character: the reversed form, refused once a run has seen the GNU form (an
+    // attacker's file named " x" must not turn "<hex>  x" lines into something else).
+    if (*form == UntaggedForm::kGnu) return Malformed();
+    *form = UntaggedForm::kReversed;
+  } else if (*form != UntaggedForm::kReversed) {
+    *form = UntaggedForm::kGnu;
+    parsed.binary = rest[0] == '*';
+    rest.remove_prefix(1);
+  }
+  // In a reversed run, a ' ' or '*' after the separator is the name's first character.
+  if (rest.empty()) return Malformed();
+  std::optional<std::string> path = NameFromLine(rest, escaped);
   if (!path) return Malformed();
   parsed.path = std::move(*path);
   return std::optional<ChecksumLine>(std::move(parsed));
 }
 
-ParsedChecksumList ParseChecksumList(std::string_view content) {
+ParsedChecksumList ParseChecksumList(std::string_view content, UntaggedForm* form) {
+  UntaggedForm this_list_only = UntaggedForm::kUndecided;
+  if (form == nullptr) form = &this_list_only;
   ParsedChecksumList list;
   size_t line_number = 0;
   while (!content.empty()) {
@@ -165,7 +180,7 @@ ParsedChecksumList ParseChecksumList(std::string_view content) {
     size_t eol = content.find('\n');
     std::string_view line = content.substr(0, eol);
     content.remove_prefix(eol == std::string_view::npos ? content.size() : eol + 1);
-    Result<std::optional<ChecksumLine>> parsed = ParseChecksumLine(line);
+    Result<std::optional<ChecksumLine>> parsed = ParseChecksumLine(line, form);
     if (!parsed.ok()) {
       list.malformed_lines.push_back(line_number);
     } else if (parsed->has_value()) {

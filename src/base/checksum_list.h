@@ -5,7 +5,13 @@
 // same bytes on POSIX). GNU's escaping: a path containing '\\', '\n' or '\r' is written with
 // those characters as "\\\\", "\\n", "\\r" and the whole line starts with one '\\', so every
 // entry stays on one line and a leading '\\' can never be part of a plain digest. The BSD tag
-// form ("SHA256 (path) = <hex>", sha256sum --tag) is read too. Blank lines and lines starting
+// form ("SHA256 (path) = <hex>", sha256sum --tag) is read too, and so is the reversed BSD
+// form "<hex> <path>" with ONE space (`md5 -r`, `cksum -r`), under GNU coreutils 9's rule:
+// the first untagged line of a run decides. If it has two characters between digest and name
+// ("<hex>  <path>" / "<hex> *<path>"), every later one-space line is improperly formatted; if
+// it has one, every later line's name starts right after the first separator (so a later
+// "<hex>  name" names " name"). The decision holds across all the lists of one run
+// (`sha256sum -c a b`), and tagged lines take no part in it. Blank lines and lines starting
 // with '#' are skipped when reading, like GNU; a trailing '\r' (a list edited on Windows) is
 // ignored, since a real '\r' in a name is always escaped.
 //
@@ -53,9 +59,14 @@ struct ChecksumLine {
   std::optional<HashAlgorithm> tagged_algo;
 };
 
+// Which untagged form a run of lists settled on (see the top of this file).
+enum class UntaggedForm { kUndecided, kGnu, kReversed };
+
 // Parses one line (without its '\n'). Returns std::nullopt for a line to skip (blank, or a
-// '#' comment) and kInvalidArgument for an improperly formatted line.
-Result<std::optional<ChecksumLine>> ParseChecksumLine(std::string_view line);
+// '#' comment) and kInvalidArgument for an improperly formatted line. `form` carries the run's
+// decision from line to line (nullptr: this line alone, as if first).
+Result<std::optional<ChecksumLine>> ParseChecksumLine(std::string_view line,
+                                                      UntaggedForm* form = nullptr);
 
 struct ChecksumListEntry {
   size_t line_number = 0;  // 1-based
@@ -67,8 +78,9 @@ struct ParsedChecksumList {
   std::vector<size_t> malformed_lines;     // 1-based line numbers, ascending
 };
 
-// Splits `content` into lines and parses each; a final line without '\n' counts.
-ParsedChecksumList ParseChecksumList(std::string_view content);
+// Splits `content` into lines and parses each; a final line without '\n' counts. Pass the
+// same `form` for every list of one run (nullptr: this list alone).
+ParsedChecksumList ParseChecksumList(std::string_view content, UntaggedForm* form = nullptr);
 
 }  // namespace ferry
 

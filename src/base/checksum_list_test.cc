@@ -97,14 +97,56 @@ TEST(ChecksumListTest, RejectsMalformedLines) {
   std::string hex(kHex);
   EXPECT_TRUE(IsMalformed("zz"));
   EXPECT_TRUE(IsMalformed(hex));                          // no name
-  EXPECT_TRUE(IsMalformed(hex + "  "));                   // empty name
-  EXPECT_TRUE(IsMalformed(hex + " x"));                   // one space, no mode char
+  EXPECT_TRUE(IsMalformed(hex + " "));                    // empty name
+  EXPECT_TRUE(IsMalformed(hex + "x"));                    // no separator
   EXPECT_TRUE(IsMalformed(hex.substr(1) + "  x"));        // 63 digits
   EXPECT_TRUE(IsMalformed(hex.substr(0, 40) + "  x"));    // sha1 length
   EXPECT_TRUE(IsMalformed(hex + "g  x"));                 // junk after the digest
   EXPECT_TRUE(IsMalformed("\\" + hex + "  a\\qb"));       // unknown escape
   EXPECT_TRUE(IsMalformed("\\" + hex + "  trailing\\"));  // lone backslash
   EXPECT_TRUE(IsMalformed("SHA1 (x) = " + hex));
+}
+
+// Issue 9: GNU sha256sum 9.1 accepts "<hex> <name>" (the reversed BSD form of md5 -r); the
+// rules below are what it does, checked against the real tool in tests/cli/hash_test.cc.
+TEST(ChecksumListTest, OneSpaceLineIsTheReversedBsdForm) {
+  const std::string hex = kHex;
+  ChecksumLine line = ParseOk(hex + " a b.txt");
+  EXPECT_EQ(line.hex, hex);
+  EXPECT_EQ(line.path, "a b.txt");
+  EXPECT_FALSE(line.binary);
+  EXPECT_EQ(ParseOk(hex + "\tx").path, "x");
+  EXPECT_EQ(ParseOk(hex + " *").path, "*");  // one character after the separator: the name
+  EXPECT_EQ(ParseOk(hex + "  ").path, " ");
+  EXPECT_EQ(ParseOk("\\" + hex + " new\\nline").path, "new\nline");
+}
+
+TEST(ChecksumListTest, FirstUntaggedLineDecidesTheFormForTheRun) {
+  const std::string hex = kHex;
+  // GNU form first: a later one-space line is improperly formatted.
+  ParsedChecksumList gnu = ParseChecksumList(hex + "  a\n" + hex + " b\n" + hex + " *c\n");
+  ASSERT_EQ(gnu.entries.size(), 2u);
+  EXPECT_EQ(gnu.entries[1].line.path, "c");
+  EXPECT_TRUE(gnu.entries[1].line.binary);
+  EXPECT_EQ(gnu.malformed_lines, std::vector<size_t>{2});
+  // Reversed form first: what follows the separator is all name, ' ' and '*' included.
+  ParsedChecksumList rev = ParseChecksumList(hex + " a\n" + hex + "  b\n" + hex + " *c\n");
+  ASSERT_EQ(rev.entries.size(), 3u);
+  EXPECT_EQ(rev.entries[1].line.path, " b");
+  EXPECT_EQ(rev.entries[2].line.path, "*c");
+  EXPECT_FALSE(rev.entries[2].line.binary);
+  // Comments, malformed and tagged lines decide nothing.
+  ParsedChecksumList later =
+      ParseChecksumList("# c\nbogus\nSHA256 (t) = " + hex + "\n" + hex + " a\n" + hex + "  b\n");
+  ASSERT_EQ(later.entries.size(), 3u);
+  EXPECT_EQ(later.entries[1].line.path, "a");
+  EXPECT_EQ(later.entries[2].line.path, " b");
+  // The decision carries from one list to the next of the same run.
+  UntaggedForm form = UntaggedForm::kUndecided;
+  EXPECT_EQ(ParseChecksumList(hex + "  a\n", &form).entries.size(), 1u);
+  ParsedChecksumList second = ParseChecksumList(hex + " b\n", &form);
+  EXPECT_TRUE(second.entries.empty());
+  EXPECT_EQ(second.malformed_lines, std::vector<size_t>{1});
 }
 
 TEST(ChecksumListTest, ListReportsMalformedLineNumbers) {

@@ -436,7 +436,7 @@ class PosixEnv final : public Env {
       int err = errno;
       if (err == EOPNOTSUPP || err == EXDEV || err == EINVAL || err == ENOTTY || err == ENOSYS) {
         s = Status::NotSupported("reflink " + TwoPaths(src, dst) + ": " + ErrnoText(err) +
-                                 " (the filesystem cannot clone; copy instead)");
+                                 " (the filesystem cannot clone)");
       } else {
         s = PosixError("reflink", TwoPaths(src, dst), err);
       }

@@ -57,26 +57,26 @@ class AuditCommand : public Command {
     // Audit and heal act inside the workspace only, whatever sync_state.json names.
     ConfinedEnv confined(Env::Default(), {root}, "the workspace");
     Env* env = &confined;
-    if (Status s = RequireWorkspace(env, layout); !s.ok()) return ReportFailure(s);
+    if (Status s = RequireWorkspace(env, layout); !s.ok()) return ReportFailure(global, s);
 
     std::unique_ptr<FileLock> lock;
     if (heal_) {
       Result<std::unique_ptr<FileLock>> l = LockWorkspace(env, layout, "audit", false);
-      if (!l.ok()) return ReportFailure(l.status());
+      if (!l.ok()) return ReportFailure(global, l.status());
       lock = std::move(*l);
     }
     DigestCache cache(env, layout.digests_path());
-    if (Status s = cache.Load(); !s.ok()) return ReportFailure(s);
+    if (Status s = cache.Load(); !s.ok()) return ReportFailure(global, s);
     bool rebuilt = false;
     std::vector<std::string> notes;
     AnchorOutcome anchored;
     Result<SyncState> state =
         pull::LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes, &anchored);
-    if (!state.ok()) return ReportFailure(state.status());
+    if (!state.ok()) return ReportFailure(global, state.status());
     Linker linker(env, DefaultLinkOrder());
     Result<pull::AuditFindings> f =
         pull::AuditWorkspace(env, layout, &*state, &linker, &cache, heal_);
-    if (!f.ok()) return ReportFailure(f.status());
+    if (!f.ok()) return ReportFailure(global, f.status());
     if (rebuilt && !heal_) {
       f->violations.insert(f->violations.begin(),
                            "sync_state.json is corrupt (run ferry audit --heal to rebuild it)");
@@ -93,7 +93,7 @@ class AuditCommand : public Command {
     }
     if (heal_ && (f->state_changed || rebuilt || anchor_changed)) {
       if (Status s = SaveSyncState(env, layout.state_path(), *state); !s.ok()) {
-        return ReportFailure(s);
+        return ReportFailure(global, s);
       }
       IgnoreError(pull::WriteViewsSqlIfChanged(env, layout, *state), "views.sql is advisory");
     }

@@ -35,7 +35,9 @@ constexpr char kHashFooter[] =
     "sorted in byte order (like `find DIR -type f | LC_ALL=C sort`). Output follows the "
     "argument order, then the walk order, whatever --jobs is. '-' reads standard input.\n"
     "--check reads lists written by sha256sum/md5sum ('<hex>  <path>', '<hex> *<path>', "
-    "'\\'-escaped names, and the --tag form 'SHA256 (<path>) = <hex>'); without --algo the "
+    "'\\'-escaped names, and the --tag form 'SHA256 (<path>) = <hex>') and the one-space "
+    "'<hex> <path>' of md5 -r, under GNU's rule: the first untagged line of a run decides "
+    "which of those forms every later one must be; without --algo the "
     "algorithm of each line follows from its digest length (32: md5, 64: sha256). Paths in a "
     "list are relative to the current directory. With -q, OK lines are not printed.\n"
     "Exit codes: 0 all hashed / all OK; 1 a path could not be read, a digest did not match, "
@@ -163,7 +165,7 @@ class HashCommand : public Command {
     std::optional<HashAlgorithm> algo;
     if (!algo_name_.empty()) {
       Result<HashAlgorithm> parsed = ParseHashAlgorithm(algo_name_);
-      if (!parsed.ok()) return ReportFailure(parsed.status());
+      if (!parsed.ok()) return ReportFailure(global, parsed.status());
       algo = *parsed;
     }
     if (jobs_ == 0) jobs_ = ThreadPool::DefaultThreadCount();
@@ -171,7 +173,7 @@ class HashCommand : public Command {
     if (!check_file_.empty()) return RunCheck(&env, algo, global);
     if (ignore_missing_) {
       return ReportFailure(
-          Status::InvalidArgument("--ignore-missing only makes sense with --check FILE"));
+          global, Status::InvalidArgument("--ignore-missing only makes sense with --check FILE"));
     }
     return RunHash(&env, algo.value_or(HashAlgorithm::kSha256), global);
   }
@@ -244,6 +246,9 @@ class HashCommand : public Command {
     JsonArrayWriter json(global.json);
     bool usage_error = false;
     size_t malformed = 0, unreadable = 0, mismatched = 0, unverified_lists = 0;
+    // Like GNU, the first untagged line of the run decides between "<hex>  <path>" and the
+    // one-space "<hex> <path>" for every list that follows (base/checksum_list.h).
+    UntaggedForm form = UntaggedForm::kUndecided;
 
     for (const std::string& list : lists) {
       // GNU names standard input this way in its messages.
@@ -252,9 +257,10 @@ class HashCommand : public Command {
       if (!content.ok()) {
         usage_error = true;
         PrintPathError("cannot read checksum list", list, content.status());
+        json.Add({{"list", list}, {"result", "unreadable"}, {"error", content.status().message()}});
         continue;
       }
-      ParsedChecksumList parsed = ParseChecksumList(*content);
+      ParsedChecksumList parsed = ParseChecksumList(*content, &form);
       std::vector<size_t> bad_lines = parsed.malformed_lines;
       std::vector<HashJob> jobs;
       std::vector<const ChecksumListEntry*> job_entry;
@@ -286,6 +292,7 @@ class HashCommand : public Command {
                      "ferry: %s: no properly formatted checksum lines found; expected "
                      "'<hex>  <path>' lines as sha256sum or md5sum writes them\n",
                      list_name.c_str());
+        json.Add({{"list", list}, {"result", "no_valid_lines"}});
         continue;
       }
 

@@ -4,9 +4,11 @@
 //              [--dry-run] [--wait] [--json]
 //
 // Token: --token, else $FERRY_TOKEN, else <workspace>/.ferry/token, else
-// ~/.config/ferry/token (src/pull/token.h). Exit codes: 0 everything synced; 1 some entries
-// failed (the rest synced) or the audit left violations; 2 bad arguments or a malformed
-// manifest; 3 server unreachable or token refused; 5 workspace locked by another process.
+// ~/.config/ferry/token (src/pull/token.h); with none, the request goes without one, as
+// `ferry stack`'s does, and the server answers (a 401: exit 3). Exit codes: 0 everything
+// synced; 1 some entries failed (the rest synced) or the audit left violations; 2 bad
+// arguments or a malformed manifest; 3 server unreachable, not a catalog server, or token
+// refused or missing; 5 workspace locked by another process.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -54,6 +56,14 @@ class PullCommand : public Command {
                     "Link strategies in order of preference (reflink,symlink,hardlink,copy)");
     app->add_flag("--dry-run", dry_run_, "Print the plan and change nothing");
     app->add_flag("--wait", wait_, "Wait for another ferry process holding the workspace");
+    app->footer(
+        "Token: --token, else $FERRY_TOKEN, else <workspace>/.ferry/token, else "
+        "~/.config/ferry/token; with none the request goes without one and the server "
+        "answers (ferry serve: 401, exit 3), as for ferry stack.\n"
+        "Exit codes: 0 everything synced; 1 some entries failed (the rest synced) or "
+        "the audit left violations; 2 bad arguments or a malformed manifest; 3 server "
+        "unreachable, not a catalog server, or token refused or missing; 5 workspace "
+        "locked by another process.\n");
   }
 
   int Run(const GlobalOptions& global) override {
@@ -64,12 +74,12 @@ class PullCommand : public Command {
     o.dry_run = dry_run_;
     o.wait_for_lock = wait_;
     Result<std::vector<LinkStrategy>> order = ParseLinkOrder(link_);
-    if (!order.ok()) return ReportFailure(order.status().WithContext("--link"));
+    if (!order.ok()) return ReportFailure(global, order.status().WithContext("--link"));
     o.link_order = *order;
     Env* env = Env::Default();
     Result<std::string> token = pull::ResolveToken(
         env, {token_, GetEnvOrEmpty("FERRY_TOKEN"), o.workspace, GetEnvOrEmpty("HOME")});
-    if (!token.ok()) return ReportFailure(token.status());
+    if (!token.ok()) return ReportFailure(global, token.status());
     o.token = *token;
 
     std::unique_ptr<ProgressSink> progress = (global.json || global.verbosity < 0)
@@ -79,7 +89,7 @@ class PullCommand : public Command {
     std::unique_ptr<HttpClient> http = NewCurlHttpClient(std::string("ferry/") + FERRY_VERSION);
     Result<pull::PullOutcome> out = pull::RunPull(env, http.get(), o);
     progress.reset();  // finish the bar before printing the summary
-    if (!out.ok()) return ReportFailure(out.status());
+    if (!out.ok()) return ReportFailure(global, out.status());
 
     const pull::SyncReport& r = out->report;
     if (dry_run_) {

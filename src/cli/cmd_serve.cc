@@ -108,7 +108,7 @@ class ServeCommand : public Command {
     }
     options.poll_interval_ms = poll_ms_;
     Status s = ParseListen(listen_, &options.host, &options.port);
-    if (!s.ok()) return ReportFailure(s);
+    if (!s.ok()) return ReportFailure(global, s);
     auto access = std::make_shared<spdlog::logger>(
         "ferry.access", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     access->set_pattern("%Y-%m-%dT%H:%M:%S.%e %v");
@@ -117,9 +117,9 @@ class ServeCommand : public Command {
 
     Result<std::unique_ptr<serve::CatalogServer>> server =
         serve::CatalogServer::Create(std::move(options));
-    if (!server.ok()) return ReportFailure(server.status());
+    if (!server.ok()) return ReportFailure(global, server.status());
     s = (*server)->Start();
-    if (!s.ok()) return ReportFailure(s);
+    if (!s.ok()) return ReportFailure(global, s);
     std::fprintf(stderr, "ferry serve: listening on %s\n", (*server)->url().c_str());
     std::fflush(stderr);
 

@@ -1,6 +1,9 @@
 #include "cli/exit_codes.h"
 
 #include <cstdio>
+#include <string>
+
+#include "cli/command.h"
 
 namespace ferry::cli {
 
@@ -24,9 +27,28 @@ int ExitCodeFor(const Status& status) {
   }
 }
 
-int ReportFailure(const Status& status) {
+nlohmann::ordered_json FailureJson(const Status& status, int exit_code) {
+  return {{"ok", false},
+          {"error",
+           {{"code", std::string(StatusCodeName(status.code()))},
+            {"message", status.message()},
+            {"exit_code", exit_code}}}};
+}
+
+int ReportFailure(const GlobalOptions& global, const Status& status, int exit_code) {
   std::fprintf(stderr, "ferry: %s\n", status.message().c_str());
-  return ExitCodeFor(status);
+  if (global.json) {
+    // Messages may carry bytes from a file name or a peer that are not UTF-8; replacing them
+    // keeps the document valid (the stderr line stays exact).
+    std::printf("%s\n", FailureJson(status, exit_code)
+                            .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+                            .c_str());
+  }
+  return exit_code;
+}
+
+int ReportFailure(const GlobalOptions& global, const Status& status) {
+  return ReportFailure(global, status, ExitCodeFor(status));
 }
 
 }  // namespace ferry::cli

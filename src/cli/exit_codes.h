@@ -3,9 +3,13 @@
 #ifndef FERRY_CLI_EXIT_CODES_H_
 #define FERRY_CLI_EXIT_CODES_H_
 
+#include <nlohmann/json.hpp>
+
 #include "ferry/status.h"
 
 namespace ferry::cli {
+
+struct GlobalOptions;
 
 enum ExitCode : int {
   kExitOk = 0,           // everything asked for was done
@@ -19,8 +23,16 @@ enum ExitCode : int {
 // The exit code for a command that failed as a whole with `status`.
 int ExitCodeFor(const Status& status);
 
-// Prints "ferry: <message>" on one line to stderr and returns ExitCodeFor(status).
-int ReportFailure(const Status& status);
+// The --json document of a command that failed as a whole (README "--json"):
+//   {"ok": false, "error": {"code": "<StatusCodeName>", "message": "<the stderr line's text>",
+//                           "exit_code": N}}
+nlohmann::ordered_json FailureJson(const Status& status, int exit_code);
+
+// Prints "ferry: <message>" on one line to stderr and returns `exit_code`; with --json, also
+// prints FailureJson on stdout, so a script reading stdout always gets a document.
+int ReportFailure(const GlobalOptions& global, const Status& status, int exit_code);
+// The same with ExitCodeFor(status).
+int ReportFailure(const GlobalOptions& global, const Status& status);
 
 }  // namespace ferry::cli
 

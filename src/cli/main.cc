@@ -13,14 +13,28 @@
 namespace ferry::cli {
 namespace {
 
+// True if `--json` is among the arguments (before a lone "--"), for reporting a failed parse
+// in the form the caller asked for.
+bool ArgvHasJsonFlag(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--json") return true;
+  }
+  return false;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"ferry: move a data team's data without ever losing it", "ferry"};
   app.set_version_flag("--version", std::string("ferry ") + FERRY_VERSION);
   app.require_subcommand(0, 1);
   app.fallthrough();  // global options are accepted after the command's name too
-  app.footer("Run 'ferry help COMMAND' for a command's options. Exit codes: 0 ok, 1 partial "
-             "failure, 2 usage or config error, 3 peer unreachable or unauthorized, 4 needs a "
-             "human, 5 refused for safety.");
+  app.footer(
+      "Run 'ferry help COMMAND' for a command's options. Exit codes: 0 ok, 1 partial "
+      "failure, 2 usage or config error, 3 peer unreachable or unauthorized, 4 needs a "
+      "human, 5 refused for safety. With --json, a command that fails prints "
+      "{\"ok\": false, \"error\": {\"code\", \"message\", \"exit_code\"}} on "
+      "stdout.");
 
   GlobalOptions global;
   int64_t verbose = 0;
@@ -51,8 +65,10 @@ int Main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "ferry: %s; run 'ferry help' for usage\n", e.what());
-    return kExitUsage;
+    // The parse failed, so global.json may not be set yet; the flag alone decides.
+    global.json = global.json || ArgvHasJsonFlag(argc, argv);
+    return ReportFailure(
+        global, Status::InvalidArgument(std::string(e.what()) + "; run 'ferry help' for usage"));
   }
 
   global.verbosity = quiet ? -1 : static_cast<int>(verbose);
@@ -70,9 +86,8 @@ int Main(int argc, char** argv) {
         return kExitOk;
       }
     }
-    std::fprintf(stderr, "ferry: unknown command '%s'; run 'ferry help' for the list\n",
-                 help_topic.c_str());
-    return kExitUsage;
+    return ReportFailure(global, Status::InvalidArgument("unknown command '" + help_topic +
+                                                         "'; run 'ferry help' for the list"));
   }
   for (size_t i = 0; i < subs.size(); ++i) {
     if (subs[i]->parsed()) return commands[i]->Run(global);

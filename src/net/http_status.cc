@@ -1,8 +1,50 @@
 #include "net/http_status.h"
 
+#include <cctype>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace ferry {
+namespace {
+
+constexpr size_t kMaxReasonChars = 200;
+
+bool ContainsCaseInsensitive(std::string_view haystack, std::string_view needle) {
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() && lower(haystack[i + j]) == lower(needle[j])) ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+// A web page or an XML document is written for a browser or a parser, not for a one-line
+// message: its tags and scripts would bury the status (a proxy's or a framework's 404 page).
+bool IsMarkup(const HttpResponse& response) {
+  const std::string type = response.header("content-type");
+  if (ContainsCaseInsensitive(type, "html") || ContainsCaseInsensitive(type, "xml")) return true;
+  size_t first = response.body.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && response.body[first] == '<';
+}
+
+// The explanation a JSON error body carries: {"error": "..."} (ferry serve, PROTOCOL.md),
+// {"error": {"message": "..."}}, {"message": "..."} or {"detail": "..."}; "" when none.
+std::string JsonReason(const std::string& body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::string();
+  const nlohmann::json* holder = &j;
+  if (j.contains("error") && j["error"].is_object()) holder = &j["error"];
+  for (const char* key : {"error", "message", "detail"}) {
+    auto it = holder->find(key);
+    if (it != holder->end() && it->is_string()) return it->get<std::string>();
+  }
+  return std::string();
+}
+
+}  // namespace
 
 std::string BodyExcerpt(std::string_view body, size_t max_chars) {
   std::string out;
@@ -19,6 +61,13 @@ std::string BodyExcerpt(std::string_view body, size_t max_chars) {
   while (!out.empty() && out.back() == ' ') out.pop_back();
   if (cut) out += "...";
   return out;
+}
+
+std::string ServerReason(const HttpResponse& response) {
+  if (response.body.empty() || IsMarkup(response)) return std::string();
+  const std::string said = JsonReason(response.body);
+  return BodyExcerpt(said.empty() ? std::string_view(response.body) : std::string_view(said),
+                     kMaxReasonChars);
 }
 
 Status StatusFromHttpResponse(const HttpResponse& response, const std::string& method,
@@ -38,12 +87,18 @@ Status StatusFromHttpResponse(const HttpResponse& response, const std::string& m
   }
 
   msg += "HTTP " + std::to_string(code);
+  const std::string reason = ServerReason(response);
   std::string explain;
+  std::string what_to_do;
   StatusCode status_code = StatusCode::kInvalidArgument;
   bool retryable = false;
   if (code == 401) {
     status_code = StatusCode::kUnauthorized;
-    explain = " Unauthorized: the server refused the token; check --token / FERRY_TOKEN";
+    // The same advice whether a token was sent or not: the server's reason tells which
+    // ("missing 'Authorization: Bearer <token>' header" from ferry serve).
+    explain = " Unauthorized";
+    if (reason.empty()) explain += ": the server refused the token, or none was sent";
+    what_to_do = "; pass --token, set FERRY_TOKEN or write the token file ~/.config/ferry/token";
   } else if (code == 403) {
     status_code = StatusCode::kUnauthorized;
     explain = " Forbidden: not granted to this token";
@@ -64,8 +119,8 @@ Status StatusFromHttpResponse(const HttpResponse& response, const std::string& m
     explain = " is not a status a server should answer with";
   }
   msg += explain;
-  const std::string excerpt = BodyExcerpt(response.body);
-  if (!excerpt.empty()) msg += ": " + excerpt;
+  if (!reason.empty()) msg += ": " + reason;
+  msg += what_to_do;
   return Status(status_code, std::move(msg), retryable);
 }
 

@@ -31,7 +31,8 @@ TEST(HttpStatusTest, EachStatusMapsToTheProtocolsMeaning) {
       {206, StatusCode::kOk, false, ""},
       {304, StatusCode::kOk, false, ""},
       {401, StatusCode::kUnauthorized, false,
-       p + "HTTP 401 Unauthorized: the server refused the token; check --token / FERRY_TOKEN"},
+       p + "HTTP 401 Unauthorized: the server refused the token, or none was sent; pass --token, "
+           "set FERRY_TOKEN or write the token file ~/.config/ferry/token"},
       {403, StatusCode::kUnauthorized, false, p + "HTTP 403 Forbidden: not granted to this token"},
       {404, StatusCode::kNotFound, false, p + "HTTP 404 Not Found"},
       {400, StatusCode::kInvalidArgument, false, p + "HTTP 400"},
@@ -73,15 +74,62 @@ TEST(HttpStatusTest, RedirectNamesTheLocationAndSaysFerryDoesNotFollow) {
                              "does not follow redirects: use the final URL");
 }
 
-TEST(HttpStatusTest, BodyExcerptIsAppendedOnOneLine) {
-  Status s = StatusFromHttpResponse(Response(500, "{\"detail\":\n  \"database is\tlocked\"}\n"),
-                                    "POST", "http://h/api/push");
-  EXPECT_EQ(s.message(), "POST http://h/api/push: HTTP 500: {\"detail\": \"database is locked\"}");
+TEST(HttpStatusTest, PlainTextReasonIsAppendedOnOneLine) {
+  Status s =
+      StatusFromHttpResponse(Response(500, "disk\n  is\tfull\n"), "POST", "http://h/api/push");
+  EXPECT_EQ(s.message(), "POST http://h/api/push: HTTP 500: disk is full");
 
   s = StatusFromHttpResponse(Response(403, "table orders is server_only"), "GET", kUrl);
   EXPECT_EQ(s.message(), "GET " + kUrl +
                              ": HTTP 403 Forbidden: not granted to this token: table orders is "
                              "server_only");
+}
+
+TEST(HttpStatusTest, JsonErrorBodyGivesItsMessageNotItsSyntax) {
+  Status s = StatusFromHttpResponse(Response(500, "{\"detail\":\n  \"database is locked\"}\n"),
+                                    "POST", "http://h/api/push");
+  EXPECT_EQ(s.message(), "POST http://h/api/push: HTTP 500: database is locked");
+  // ferry serve's own shape (PROTOCOL.md).
+  s = StatusFromHttpResponse(
+      Response(404, "{\"error\":\"no such endpoint; see docs/PROTOCOL.md\"}\n"), "GET", kUrl);
+  EXPECT_EQ(s.message(), "GET " + kUrl +
+                             ": HTTP 404 Not Found: no such endpoint; see "
+                             "docs/PROTOCOL.md");
+  s = StatusFromHttpResponse(Response(400, "{\"error\":{\"code\":7,\"message\":\"bad id\"}}"),
+                             "GET", kUrl);
+  EXPECT_EQ(s.message(), "GET " + kUrl + ": HTTP 400: bad id");
+  // A JSON document without a known key is short plain text too.
+  s = StatusFromHttpResponse(Response(400, "{\"why\": 1}"), "GET", kUrl);
+  EXPECT_EQ(s.message(), "GET " + kUrl + ": HTTP 400: {\"why\": 1}");
+}
+
+// Issue 9: a proxy's 404 page ended up in the message, tags and all.
+TEST(HttpStatusTest, HtmlOrXmlBodyIsNeverQuoted) {
+  const std::string page =
+      "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body><h1>Not "
+      "Found</h1><p>The requested URL was not found on this server.</p></body></html>\n";
+  HttpResponse typed = Response(404, page);
+  typed.headers["content-type"] = "text/html; charset=utf-8";
+  const std::string want = "GET " + kUrl + ": HTTP 404 Not Found";
+  EXPECT_EQ(StatusFromHttpResponse(typed, "GET", kUrl).message(), want);
+  // Without a Content-Type, a body that starts with a tag is markup too.
+  EXPECT_EQ(StatusFromHttpResponse(Response(404, "\n  " + page), "GET", kUrl).message(), want);
+  HttpResponse xml = Response(403,
+                              "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code>"
+                              "</Error>");
+  xml.headers["content-type"] = "application/xml";
+  EXPECT_EQ(StatusFromHttpResponse(xml, "GET", kUrl).message(),
+            "GET " + kUrl + ": HTTP 403 Forbidden: not granted to this token");
+  HttpResponse denied = Response(401, page);
+  EXPECT_EQ(StatusFromHttpResponse(denied, "GET", kUrl).message(),
+            "GET " + kUrl +
+                ": HTTP 401 Unauthorized: the server refused the token, or none was sent; pass "
+                "--token, set FERRY_TOKEN or write the token file ~/.config/ferry/token");
+}
+
+TEST(HttpStatusTest, ServerReasonIsCutAt200Characters) {
+  EXPECT_EQ(ServerReason(Response(500, std::string(500, 'x'))), std::string(200, 'x') + "...");
+  EXPECT_EQ(ServerReason(Response(500, "")), "");
 }
 
 TEST(HttpStatusTest, LongBodyExcerptIsCut) {

@@ -163,8 +163,14 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       release(a->previous->shared_path);
     }
     TypeReport* t = ReportFor(report, a->section);
-    if (a->change == EntryChange::kAdd) ++t->added;
-    if (a->change == EntryChange::kUpdate) ++t->updated;
+    if (a->change == EntryChange::kAdd) {
+      ++t->added;
+      if (!a->package.empty()) t->added_in.insert(a->package);
+    }
+    if (a->change == EntryChange::kUpdate) {
+      ++t->updated;
+      if (!a->package.empty()) t->updated_in.insert(a->package);
+    }
   }
   // Entries whose metadata changed without a relink (none today) would be recorded here; the
   // unchanged ones are already in *next from `previous`.
@@ -185,7 +191,9 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     }
     deps.cache->Forget(d.previous.ref_path);
     EraseEntry(next, d.section, d.package, d.name);
-    ++ReportFor(report, d.section)->removed;
+    TypeReport* t = ReportFor(report, d.section);
+    ++t->removed;
+    if (!d.package.empty()) t->removed_from.insert(d.package);
     release(d.previous.shared_path);
   }
   std::vector<std::string> unreferenced;

@@ -48,11 +48,7 @@ Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o)
     return Status::OK();
   });
   if (!got.ok()) {
-    if (got.code() == StatusCode::kUnauthorized) {
-      return got.WithContext(
-          "the server refused the token (pass --token, set FERRY_TOKEN or "
-          "write the token file)");
-    }
+    // A 401's message already says what to do (net/http_status.h), as it does for `ferry stack`.
     if (got.code() == StatusCode::kNotFound) {
       // A 404 for the manifest means --server is not a catalog server: unreachable, not usage.
       return Status::Unavailable(got.message() + " (is --server the catalog server?)", false);

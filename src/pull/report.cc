@@ -5,6 +5,8 @@
 namespace ferry::pull {
 namespace {
 
+std::string Packages(size_t n) { return std::to_string(n) + (n == 1 ? " package" : " packages"); }
+
 nlohmann::json TypeToJson(const TypeReport& t, const char* name_key) {
   nlohmann::json errors = nlohmann::json::array();
   for (const EntryErrorReport& e : t.errors) {
@@ -18,9 +20,18 @@ nlohmann::json TypeToJson(const TypeReport& t, const char* name_key) {
           {"errors", std::move(errors)}};
 }
 
-void AppendType(std::string* out, const char* label, const TypeReport& t) {
-  *out += std::string(label) + ": " + std::to_string(t.added) + " added, " +
-          std::to_string(t.updated) + " updated, " + std::to_string(t.removed) + " removed" +
+// `with_packages`: the counts are table references; say in how many packages they are.
+void AppendType(std::string* out, const char* label, const TypeReport& t, bool with_packages) {
+  auto count = [&](int n, const char* verb, const char* preposition,
+                   const std::set<std::string>& packages) {
+    std::string s = std::to_string(n) + " " + verb;
+    if (with_packages && n > 0)
+      s += std::string(" ") + preposition + " " + Packages(packages.size());
+    return s;
+  };
+  *out += std::string(label) + ": " + count(t.added, "added", "in", t.added_in) + ", " +
+          count(t.updated, "updated", "in", t.updated_in) + ", " +
+          count(t.removed, "removed", "from", t.removed_from) +
           (t.errors.empty() ? "" : ", " + std::to_string(t.errors.size()) + " failed") + "\n";
   for (const EntryErrorReport& e : t.errors) {
     std::string who = e.package.empty() ? e.name : e.package + "/" + e.name;
@@ -47,6 +58,9 @@ nlohmann::json SyncReportToJson(const SyncReport& r) {
   nlohmann::json j = nlohmann::json::object();
   j["direct_tables"] = TypeToJson(r.direct_tables, "name");
   j["data_packages"] = TypeToJson(r.data_packages, "name");
+  j["data_packages"]["packages"] = {{"added", r.data_packages.added_in.size()},
+                                    {"updated", r.data_packages.updated_in.size()},
+                                    {"removed", r.data_packages.removed_from.size()}};
   j["memory_domains"] = TypeToJson(r.memory_domains, "slug");
   j["invariant_violations"] = r.invariant_violations;
   j["healed"] = r.healed;
@@ -58,9 +72,9 @@ nlohmann::json SyncReportToJson(const SyncReport& r) {
 
 std::string FormatSyncReportText(const SyncReport& r) {
   std::string out;
-  AppendType(&out, "direct tables", r.direct_tables);
-  AppendType(&out, "data packages", r.data_packages);
-  AppendType(&out, "memory domains", r.memory_domains);
+  AppendType(&out, "direct tables", r.direct_tables, false);
+  AppendType(&out, "data packages (table references)", r.data_packages, true);
+  AppendType(&out, "memory domains", r.memory_domains, false);
   for (const std::string& v : r.invariant_violations) out += "  invariant violation: " + v + "\n";
   for (const std::string& h : r.healed) out += "  healed: " + h + "\n";
   for (const std::string& n : r.notes) out += "  note: " + n + "\n";

@@ -3,22 +3,27 @@
 //
 //   {"direct_tables":  {"added": 1, "updated": 0, "removed": 0,
 //                       "errors": [{"name": "orders", "error": "..."}]},
-//    "data_packages":  {... errors: [{"package": "sales", "name": "orders", "error": "..."}]},
+//    "data_packages":  {... errors: [{"package": "sales", "name": "orders", "error": "..."}],
+//                       "packages": {"added": 2, "updated": 0, "removed": 0}},
 //    "memory_domains": {... errors: [{"slug": "playbook", "error": "..."}]},
 //    "invariant_violations": ["..."],   // found by the audit and NOT healed
 //    "healed": ["..."],                 // found by the audit and healed
 //    "notes": ["..."],                  // e.g. files ferry did not create, left in place
 //    "bytes_downloaded": 123, "duration_s": 0.42}
 //
+// What is counted: direct tables count tables, memory domains count domains, and data packages
+// count table references (a table in two packages is two), as the seed's report did; the
+// data_packages "packages" object counts the distinct packages those references are in.
+//
 // Thread-safety: plain values.
 #ifndef FERRY_PULL_REPORT_H_
 #define FERRY_PULL_REPORT_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ferry::pull {
 
@@ -33,6 +38,9 @@ struct TypeReport {
   int updated = 0;
   int removed = 0;
   std::vector<EntryErrorReport> errors;
+  // data_packages only: the slugs of the packages that references were added to, updated in,
+  // removed from.
+  std::set<std::string> added_in, updated_in, removed_from;
 };
 
 struct SyncReport {
@@ -52,8 +60,11 @@ struct SyncReport {
 
 nlohmann::json SyncReportToJson(const SyncReport& report);
 
-// "direct tables: 1 added, 0 updated, 0 removed" per type, then each error, violation,
-// healed item and note on its own line, then the bytes and time.
+// One line per type saying what it counts, e.g.
+//   direct tables: 1 added, 0 updated, 0 removed
+//   data packages (table references): 5 added in 2 packages, 0 updated, 1 removed from 1 package
+//   memory domains: 1 added, 0 updated, 0 removed
+// then each error, violation, healed item and note on its own line, then the bytes and time.
 std::string FormatSyncReportText(const SyncReport& report);
 
 }  // namespace ferry::pull

@@ -94,7 +94,27 @@ std::vector<LinkStrategy> Linker::remaining_order() const {
 
 std::vector<std::string> Linker::drop_notes() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return drop_notes_;
+  std::vector<std::string> notes;
+  for (const Drop& d : drops_) {
+    // The note is written when it is read, not at the drop: only then is it known which
+    // strategies took over (the next one in the order may have failed too).
+    std::vector<std::pair<LinkStrategy, size_t>> used;
+    for (LinkStrategy s : order_) {
+      const size_t i = static_cast<size_t>(s);
+      if (made_[i] > d.made_at_drop[i]) used.push_back({s, made_[i] - d.made_at_drop[i]});
+    }
+    std::string instead = used.empty() ? "no reference was made after it" : "references made with ";
+    for (size_t u = 0; u < used.size(); ++u) {
+      if (u > 0) instead += ", ";
+      instead += LinkStrategyName(used[u].first);
+      // One strategy alone needs no count.
+      if (used.size() > 1) instead += " (" + std::to_string(used[u].second) + ")";
+    }
+    if (!used.empty()) instead += " instead";
+    notes.push_back(std::string(LinkStrategyName(d.strategy)) + " dropped for this run: " + d.why +
+                    "; " + instead);
+  }
+  return notes;
 }
 
 bool Linker::MaybeDrop(LinkStrategy strategy, const Status& why) {
@@ -105,8 +125,7 @@ bool Linker::MaybeDrop(LinkStrategy strategy, const Status& why) {
   }
   if (left <= 1 || dropped_[static_cast<size_t>(strategy)]) return false;
   dropped_[static_cast<size_t>(strategy)] = true;
-  drop_notes_.push_back(std::string(LinkStrategyName(strategy)) +
-                        " dropped for this run: " + why.message());
+  drops_.push_back({strategy, why.message(), made_});
   return true;
 }
 
@@ -212,6 +231,7 @@ Result<LinkStrategy> Linker::MakeReference(const std::string& shared_path,
       }
       std::lock_guard<std::mutex> lock(mu_);
       touched_dirs_.insert(DirName(ref_path));
+      ++made_[static_cast<size_t>(strategy)];
       return strategy;
     }
     IgnoreError(RemoveTree(env_, temp), "a leftover temp is removed by the audit");

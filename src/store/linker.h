@@ -74,8 +74,9 @@ class Linker {
 
   // The configured order minus the strategies dropped so far.
   std::vector<LinkStrategy> remaining_order() const;
-  // One line per dropped strategy saying why ("symlink dropped for this run: ..."), for the
-  // pull's report.
+  // One line per dropped strategy saying why and what was used in its place, for the pull's
+  // report: "reflink dropped for this run: <why>; references made with symlink instead" (the
+  // strategies that made references after the drop, with counts when more than one did).
   std::vector<std::string> drop_notes() const;
 
   // fsyncs every directory a reference was placed in since the last call.
@@ -96,7 +97,13 @@ class Linker {
   const std::vector<LinkStrategy> order_;
   mutable std::mutex mu_;
   std::array<bool, 4> dropped_{};           // by LinkStrategy value; guarded by mu_
-  std::vector<std::string> drop_notes_;     // guarded by mu_
+  struct Drop {
+    LinkStrategy strategy;
+    std::string why;
+    std::array<size_t, 4> made_at_drop{};  // made_ when it was dropped
+  };
+  std::vector<Drop> drops_;                 // guarded by mu_
+  std::array<size_t, 4> made_{};            // references made, by LinkStrategy; guarded by mu_
   std::set<std::string> touched_dirs_;      // guarded by mu_
 };
 

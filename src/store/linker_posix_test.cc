@@ -73,6 +73,14 @@ TEST_F(LinkerPosixTest, DefaultOrderOnThisFilesystem) {
     EXPECT_EQ(linker.remaining_order(),
               (std::vector<LS>{LS::kSymlink, LS::kHardlink, LS::kCopy}));
     EXPECT_EQ(env_->ReadLink(ref_).value(), "../_shared/t1.parquet");
+    // Issue 9: the note named copy when a symlink was made.
+    ASSERT_EQ(linker.drop_notes().size(), 1u);
+    const std::string note = linker.drop_notes()[0];
+    EXPECT_EQ(note.rfind("reflink dropped for this run: reflink ", 0), 0u) << note;
+    EXPECT_EQ(note.find("copy"), std::string::npos) << note;
+    const std::string tail = "(the filesystem cannot clone); references made with symlink instead";
+    ASSERT_GE(note.size(), tail.size()) << note;
+    EXPECT_EQ(note.substr(note.size() - tail.size()), tail) << note;
   } else {
     EXPECT_EQ(env_->LinkStat(ref_).value().mode, 0444u);
   }

@@ -115,6 +115,46 @@ TEST_F(LinkerTest, NotSupportedDropsTheStrategyForTheRestOfTheRun) {
   for (const std::string& step : faulty.log()) EXPECT_EQ(step.find("reflink"), std::string::npos);
 }
 
+// Issue 9: the note said "copy instead" when a symlink was made.
+TEST_F(LinkerTest, DropNoteNamesTheStrategyUsedInstead) {
+  FaultInjectionEnv faulty(&env_);
+  faulty.FailAlways(FaultOp::kReflink, StatusCode::kNotSupported);
+  Linker linker(&faulty, DefaultLinkOrder());
+  ASSERT_EQ(linker.MakeReference(kShared, kRef).value(), LS::kSymlink);
+  ASSERT_EQ(linker.MakeReference(kShared, kRef2).value(), LS::kSymlink);
+  ASSERT_EQ(linker.drop_notes().size(), 1u);
+  const std::string note = linker.drop_notes()[0];
+  const std::string tail = "; references made with symlink instead";
+  ASSERT_GE(note.size(), tail.size()) << note;
+  EXPECT_EQ(note.substr(note.size() - tail.size()), tail) << note;
+}
+
+TEST_F(LinkerTest, DropNoteCountsEachStrategyWhenSeveralTookOver) {
+  FaultInjectionEnv faulty(&env_);
+  faulty.FailAlways(FaultOp::kReflink, StatusCode::kNotSupported);
+  faulty.FailNth(FaultOp::kHardLink, 1, StatusCode::kTooManyLinks);
+  Linker linker(&faulty, {LS::kReflink, LS::kHardlink, LS::kCopy});
+  ASSERT_EQ(linker.MakeReference(kShared, kRef).value(), LS::kCopy);
+  ASSERT_EQ(linker.MakeReference(kShared, kRef2).value(), LS::kHardlink);
+  ASSERT_EQ(linker.drop_notes().size(), 1u);
+  const std::string note = linker.drop_notes()[0];
+  EXPECT_NE(note.find("; references made with hardlink (1), copy (1) instead"), std::string::npos)
+      << note;
+}
+
+TEST_F(LinkerTest, DropNoteSaysSoWhenNothingWasMadeAfterIt) {
+  FaultInjectionEnv faulty(&env_);
+  faulty.FailAlways(FaultOp::kReflink, StatusCode::kNotSupported);
+  faulty.FailAlways(FaultOp::kSymlink, StatusCode::kIoError);
+  Linker linker(&faulty, DefaultLinkOrder());
+  EXPECT_FALSE(linker.MakeReference(kShared, kRef).ok());
+  ASSERT_EQ(linker.drop_notes().size(), 1u);
+  const std::string note = linker.drop_notes()[0];
+  const std::string tail = "; no reference was made after it";
+  ASSERT_GE(note.size(), tail.size()) << note;
+  EXPECT_EQ(note.substr(note.size() - tail.size()), tail) << note;
+}
+
 TEST_F(LinkerTest, PermissionDeniedDropsTheStrategyToo) {
   FaultInjectionEnv faulty(&env_);
   faulty.FailAlways(FaultOp::kSymlink, StatusCode::kPermissionDenied);

@@ -260,6 +260,52 @@ TEST_F(HashCommandTest, CheckAcceptsBinaryModeAndTagLines) {
   EXPECT_EQ(r.out, "tree/a b: OK\ntree/back\\slash: OK\ntree/empty: OK\n");
 }
 
+// Issue 9: `ferry hash -c` rejected "<hex> <name>" (one space), which sha256sum 9 accepts as
+// the reversed BSD form (md5 -r). What GNU does with it depends on the lines before it, in the
+// same list or an earlier one of the run; ferry must print what sha256sum prints.
+TEST_F(HashCommandTest, CheckReadsOneSpaceLinesLikeSha256sum) {
+  // "<hex>  <name>\n" from sha256sum, made "<hex> <name>\n".
+  auto one_space = [&](const std::string& name) {
+    std::string line = Tool({"sha256sum", name}).out;
+    return line.erase(64, 1);
+  };
+  auto two_spaces = [&](const std::string& name) { return Tool({"sha256sum", name}).out; };
+  struct Case {
+    const char* what;
+    std::vector<std::string> lists;
+    int ferry_exit;  // -1: the same as sha256sum's
+  };
+  const std::vector<Case> cases = {
+      {"one-space lines only", {one_space("tree/empty") + one_space("tree/a b")}, -1},
+      // Then a two-space line names " tree/empty", which does not exist.
+      {"one-space first", {one_space("tree/a b") + two_spaces("tree/empty")}, -1},
+      // GNU warns and exits 0 unless --strict; ferry is always strict.
+      {"two-space first", {two_spaces("tree/empty") + one_space("tree/a b")}, 1},
+      // The first list decides for the second: GNU exits 1, ferry 2 (a list without one valid
+      // line is a usage error).
+      {"across lists", {two_spaces("tree/empty"), one_space("tree/a b")}, 2},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    std::vector<std::string> gnu = {"sha256sum", "-c"}, ferry = {"hash", "-c"};
+    for (size_t i = 0; i < c.lists.size(); ++i) {
+      const std::string name = "L" + std::to_string(i);
+      WriteFile(Path(name), c.lists[i]);
+      gnu.push_back(name);
+      ferry.push_back(name);
+    }
+    RunResult want = Tool(gnu);
+    RunResult got = Ferry(ferry);
+    EXPECT_EQ(got.out, want.out) << got.err;
+    EXPECT_EQ(got.exit_code, c.ferry_exit < 0 ? want.exit_code : c.ferry_exit) << got.err;
+  }
+  WriteFile(Path("L0"), one_space("tree/empty") + one_space("tree/a b"));
+  RunResult r = Ferry({"hash", "-c", "L0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "tree/empty: OK\ntree/a b: OK\n");
+  EXPECT_EQ(r.err, "");
+}
+
 TEST_F(HashCommandTest, CheckCatchesAFlippedByte) {
   WriteFile(Path("SHA256SUMS"), GnuOverTree("sha256sum"));
   std::string big = ReadFile(Path(kBig));
