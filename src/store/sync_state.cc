@@ -330,8 +330,11 @@ bool WriteStateText(const SyncState& state, std::string* out) {
   std::map<std::string_view, std::function<void()>> members;
   if (state.extra.is_object()) {
     for (const auto& [key, value] : state.extra.items()) {
-      members[key] = [&w, &value] {
-        w.RawPretty(value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+      // A pointer, not the binding: clang before 16 (the fuzz build's clang 14) cannot capture
+      // a structured binding.
+      const nlohmann::json* v = &value;
+      members[key] = [&w, v] {
+        w.RawPretty(v->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       };
     }
   }
