@@ -260,6 +260,11 @@ Result<SyncState> LoadSyncState(Env* env, const std::string& path,
     if (last.get_int64().get(whole) == simdjson::SUCCESS) {
       state.last_sync_unix = whole;
     } else if (last.get_double().get(seconds) == simdjson::SUCCESS) {
+      // Converting a double outside int64's range is undefined behaviour (found by
+      // fuzz/sync_state_fuzzer.cc): such a time was written by neither ferry nor the seed.
+      if (!(seconds >= -0x1p63 && seconds < 0x1p63)) {
+        return WrongType(path, kLastSyncKey, "a Unix time in seconds");
+      }
       state.last_sync_unix = static_cast<int64_t>(seconds);
     } else {
       return WrongType(path, kLastSyncKey, "a number");
