@@ -112,12 +112,17 @@ def seeds():
     s["manifest"] = [x for x in literals("src/pull/manifest_test.cc") if json_like(x)]
     s["sync_state"] = [x for x in literals("src/store/sync_state_test.cc") if json_like(x)]
     s["digest_cache"] = [x for x in literals("src/store/digest_cache_test.cc") if json_like(x)]
-    # A well-formed cache, in the layout digest_cache.h documents, for the fuzzer to mutate.
-    s["digest_cache"].append(
-        b'{"version": 1, "entries": {"/ws/data/_shared/orders.parquet": {"dev": 2049, '
-        b'"ino": 131, "size": 48213344, "mtime_ns": 1767225598000000000, "ctime_ns": '
-        b'1767225600000000000, "md5": "3f2b0c1d2e3f40516273849a5b6c7d8e", '
-        b'"recorded_ns": 1767225600100000000}}}')
+    # Well-formed caches in the layout digest_cache.h documents: one entry matching the stat
+    # of the file digest_cache_fuzzer.cc makes (so mutations reach the trusted and racy
+    # paths), one for a directory Refresh() stats.
+    entry = ('{"dev": %d, "ino": %d, "size": 4, "mtime_ns": %d, "ctime_ns": %d, '
+             '"md5": "3f2b0c1d2e3f40516273849a5b6c7d8e", "recorded_ns": %d}')
+    clock = 1767225600 * 10**9  # MemEnv::kClockStartUnixNanos
+    trusted = entry % (0x6d656d00, 4, clock, clock, clock + 10**9)
+    racy = entry % (0x6d656d00, 4, clock, clock, clock)
+    for entries in ('"/ws/orders.parquet": ' + trusted,
+                    '"/ws/orders.parquet": ' + racy + ', "/ws": ' + trusted):
+        s["digest_cache"].append(('{"version": 1, "entries": {%s}}' % entries).encode())
     s["catalog"] = [read("demo/catalog.yaml")] + [
         x for x in literals("src/serve/catalog_test.cc") if b":" in x and b"\n" in x]
     s["memory_item"] = [read(p) for p in files("demo/memory", ".md")] + [
