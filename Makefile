@@ -4,8 +4,11 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CXX ?= clang++-14
+FUZZ_SECONDS ?= 20
 
-.PHONY: setup build test test-asan demo bench format clean
+.PHONY: setup build test test-asan demo bench fuzz fuzz-replay fuzz-build format clean
 
 setup:
 	@bash scripts/setup
@@ -30,8 +33,23 @@ demo: build
 bench: build
 	@bash bench/run_all.sh $(BUILD)/ferry
 
+# libFuzzer targets (fuzz/), built with clang + ASan + UBSan in $(FUZZ_BUILD). `make fuzz` runs
+# each for FUZZ_SECONDS (FUZZ_SECONDS=600 for a real run; FUZZ_TARGETS="url manifest" for
+# some); `make fuzz-replay` runs each once over its committed corpus, as CI does.
+fuzz-build:
+	@bash scripts/setup fuzz
+	@CC=clang-14 CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DFERRY_BUILD_FUZZERS=ON -DFERRY_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target ferry_fuzzers
+
+fuzz: fuzz-build
+	@bash fuzz/run.sh fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-replay: fuzz-build
+	@bash fuzz/run.sh replay $(FUZZ_BUILD)
+
 format:
-	@find include src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	@find include src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -118,7 +118,13 @@ class DigestCache {
 
  private:
   static bool Matches(const Entry& e, const FileInfo& info);
-  static bool Racy(const Entry& e) { return e.recorded_ns - e.mtime_ns < kRacyWindowNs; }
+  // recorded_ns - mtime_ns < kRacyWindowNs, computed without signed overflow: both come from
+  // digests.json, which may hold any int64 (fuzz/digest_cache_fuzzer.cc found the overflow).
+  static bool Racy(const Entry& e) {
+    return e.recorded_ns < e.mtime_ns ||
+           static_cast<uint64_t>(e.recorded_ns) - static_cast<uint64_t>(e.mtime_ns) <
+               static_cast<uint64_t>(kRacyWindowNs);
+  }
   // Paths of entries equal to `path` or under `path`/ (mu_ held).
   std::vector<std::string> KeysUnderLocked(const std::string& path) const;
   Entry MakeEntry(const FileInfo& info, std::string md5);

@@ -1,6 +1,8 @@
 #include "store/digest_cache.h"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "base/file_util.h"
@@ -135,6 +137,30 @@ TEST_F(DigestCacheTest, ACorruptCacheFileIsAnEmptyCacheWithAWarning) {
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_NE(cache.load_warning().find(cache_path_), std::string::npos) << cache.load_warning();
   EXPECT_NE(cache.load_warning().find("starting with an empty digest cache"), std::string::npos);
+}
+
+// fuzz/digest_cache_fuzzer.cc: Racy() subtracted mtime_ns from recorded_ns in int64, which
+// overflows for a corrupt entry (recorded_ns near INT64_MIN): undefined behaviour, and in
+// practice a wrapped, huge age that made the entry's bogus md5 trusted.
+TEST_F(DigestCacheTest, AnEntryWhoseAgeOverflowsIsRacyNotTrusted) {
+  const FileInfo info = env_.Stat("/ws/data/a").value();
+  const nlohmann::json entry = {{"dev", info.device},
+                                {"ino", info.inode},
+                                {"size", info.size},
+                                {"mtime_ns", info.mtime_ns},
+                                {"ctime_ns", info.ctime_ns},
+                                {"md5", kWorldMd5},
+                                {"recorded_ns", std::numeric_limits<int64_t>::min()}};
+  nlohmann::json doc = {{"version", 1}, {"entries", nlohmann::json::object()}};
+  doc["entries"]["/ws/data/a"] = entry;
+  ASSERT_TRUE(CreateDirs(&env_, "/ws/.ferry").ok());
+  ASSERT_TRUE(WriteFileAtomically(&env_, cache_path_, doc.dump()).ok());
+  DigestCache cache(&env_, cache_path_);
+  ASSERT_TRUE(cache.Load().ok());
+  ASSERT_EQ(cache.size(), 1u) << cache.load_warning();
+  cache.Refresh("/ws/data");                                // reads the same arithmetic
+  EXPECT_EQ(cache.Md5Of("/ws/data/a").value(), kHelloMd5);  // re-hashed, not the bogus md5
+  EXPECT_EQ(cache.bytes_hashed(), 5u);
 }
 
 TEST_F(DigestCacheTest, ForgetDropsTheEntry) {

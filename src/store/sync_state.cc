@@ -260,6 +260,11 @@ Result<SyncState> LoadSyncState(Env* env, const std::string& path,
     if (last.get_int64().get(whole) == simdjson::SUCCESS) {
       state.last_sync_unix = whole;
     } else if (last.get_double().get(seconds) == simdjson::SUCCESS) {
+      // Converting a double outside int64's range is undefined behaviour (found by
+      // fuzz/sync_state_fuzzer.cc): such a time was written by neither ferry nor the seed.
+      if (!(seconds >= -0x1p63 && seconds < 0x1p63)) {
+        return WrongType(path, kLastSyncKey, "a Unix time in seconds");
+      }
       state.last_sync_unix = static_cast<int64_t>(seconds);
     } else {
       return WrongType(path, kLastSyncKey, "a number");
@@ -330,8 +335,11 @@ bool WriteStateText(const SyncState& state, std::string* out) {
   std::map<std::string_view, std::function<void()>> members;
   if (state.extra.is_object()) {
     for (const auto& [key, value] : state.extra.items()) {
-      members[key] = [&w, &value] {
-        w.RawPretty(value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+      // A pointer, not the binding: clang before 16 (the fuzz build's clang 14) cannot capture
+      // a structured binding.
+      const nlohmann::json* v = &value;
+      members[key] = [&w, v] {
+        w.RawPretty(v->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       };
     }
   }

@@ -207,6 +207,26 @@ TEST_F(SyncStateTest, WrongTypesAreCorruption) {
             "(run `ferry audit --heal` to rebuild it from disk)");
 }
 
+// fuzz/sync_state_fuzzer.cc: a fractional last_sync_unix was cast to int64 without a range
+// check, undefined behaviour for 1e300 (UBSan: "outside the range of representable values").
+TEST_F(SyncStateTest, LastSyncUnixOutOfInt64RangeIsCorruptionNotUndefinedBehaviour) {
+  for (const char* text : {R"({"last_sync_unix": 1e300})", R"({"last_sync_unix": -1e300})",
+                           R"({"last_sync_unix": 9223372036854775808.0})"}) {
+    Write(text);
+    Result<SyncState> state = LoadSyncState(&env_, kPath, nullptr);
+    ASSERT_FALSE(state.ok()) << text;
+    EXPECT_EQ(state.status().message(),
+              "read /ws/sync_state.json: \"last_sync_unix\" is not a Unix time in seconds; the "
+              "state is corrupt (run `ferry audit --heal` to rebuild it from disk)")
+        << text;
+  }
+  // The seed's fractional times still load, truncated to whole seconds.
+  Write(R"({"last_sync_unix": 1767225600.75})");
+  Result<SyncState> state = LoadSyncState(&env_, kPath, nullptr);
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(state->last_sync_unix, 1767225600);
+}
+
 TEST_F(SyncStateTest, MalformedEntriesAreDroppedWithAWarning) {
   Write(R"({
     "direct_tables": {
