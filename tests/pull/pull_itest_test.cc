@@ -747,7 +747,7 @@ TEST_F(PullBinaryTest, EditedStateNamingAFileElsewhereIsAnAuditErrorAndNeverTouc
 
 // Issue 9: `ferry audit --workspace /nonexistent` (or /etc) said "0 violation(s)".
 TEST_F(PullBinaryTest, AuditOfADirectoryThatIsNoWorkspaceIsAUsageError) {
-  for (const std::string dir : {tmp_.Join("nonexistent"), std::string("/etc")}) {
+  for (const std::string& dir : {tmp_.Join("nonexistent"), std::string("/etc")}) {
     RunResult r = Ferry("audit --workspace '" + dir + "'");
     EXPECT_EQ(r.exit_code, 2) << dir << r.out;
     EXPECT_EQ(r.err, "ferry: " + dir +
