@@ -121,6 +121,10 @@ class Env {
   // as for any metadata change. Used to stamp a verified file with a time in the past so its
   // digest-cache entry is trustworthy at once (see src/store/digest_cache.h).
   virtual Status SetModificationTime(const std::string& path, int64_t mtime_ns) = 0;
+  // Bytes an unprivileged writer may still add to the filesystem holding `path` (statvfs:
+  // f_bavail * f_frsize). `path` must exist. A download checks it before it starts, so a full
+  // disk is reported up front instead of failing halfway with ENOSPC.
+  virtual Result<uint64_t> FreeSpace(const std::string& path) = 0;
 
   // --- names ---
   virtual Status RemoveFile(const std::string& path) = 0;  // unlink; also removes a symlink
@@ -182,6 +186,7 @@ class EnvWrapper : public Env {
   Status SetModificationTime(const std::string& p, int64_t mtime_ns) override {
     return target_->SetModificationTime(p, mtime_ns);
   }
+  Result<uint64_t> FreeSpace(const std::string& p) override { return target_->FreeSpace(p); }
   Status RemoveFile(const std::string& p) override { return target_->RemoveFile(p); }
   Status Rename(const std::string& f, const std::string& t) override {
     return target_->Rename(f, t);

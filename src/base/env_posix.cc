@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -296,6 +297,16 @@ class PosixEnv final : public Env {
       return PosixError("utimensat", path, errno);
     }
     return Status::OK();
+  }
+
+  Result<uint64_t> FreeSpace(const std::string& path) override {
+    struct statvfs vfs;
+    while (::statvfs(path.c_str(), &vfs) != 0) {
+      if (errno == EINTR) continue;
+      return PosixError("statvfs", path, errno);
+    }
+    // f_bavail, not f_bfree: the blocks reserved for root are not ours to fill.
+    return static_cast<uint64_t>(vfs.f_bavail) * static_cast<uint64_t>(vfs.f_frsize);
   }
 
   Status RemoveFile(const std::string& path) override {

@@ -361,6 +361,20 @@ TEST_P(EnvTest, LockFileWithWaitBlocksUntilTheHolderReleases) {
   EXPECT_FALSE(acquired_while_held.load());
 }
 
+TEST_P(EnvTest, FreeSpaceIsAPositiveFigureForAPathAndNotFoundForAMissingOne) {
+  Write(P("f"), "x");
+  Result<uint64_t> dir = env_->FreeSpace(root_);
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  EXPECT_GT(*dir, 0u);
+  Result<uint64_t> file = env_->FreeSpace(P("f"));
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_GT(*file, 0u);
+  Result<uint64_t> missing = env_->FreeSpace(P("missing"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "statvfs " + P("missing") + ": No such file or directory");
+}
+
 TEST_P(EnvTest, ClocksAreMonotonicAndSleepAdvancesThem) {
   int64_t wall = env_->NowUnixNanos();
   EXPECT_GE(wall, MemEnv::kClockStartUnixNanos);

@@ -95,6 +95,27 @@ void FaultInjectionEnv::CrashAfterSteps(int64_t n) {
   crash_after_ = n;
 }
 
+void FaultInjectionEnv::SetFreeSpace(uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  free_space_ = bytes;
+}
+
+void FaultInjectionEnv::ClearFreeSpace() {
+  std::lock_guard<std::mutex> lock(mu_);
+  free_space_.reset();
+}
+
+Result<uint64_t> FaultInjectionEnv::FreeSpace(const std::string& path) {
+  std::optional<uint64_t> injected;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    injected = free_space_;
+  }
+  // The target is asked either way: statvfs fails on a missing path, and so must this.
+  FERRY_ASSIGN_OR_RETURN(uint64_t real, target()->FreeSpace(path));
+  return injected.value_or(real);
+}
+
 int64_t FaultInjectionEnv::steps() const {
   std::lock_guard<std::mutex> lock(mu_);
   return steps_;
@@ -115,6 +136,7 @@ void FaultInjectionEnv::Reset() {
   nth_faults_.clear();
   always_faults_.clear();
   calls_.clear();
+  free_space_.reset();
   crash_after_ = -1;
   crashed_ = false;
   steps_ = 0;

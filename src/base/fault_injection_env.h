@@ -3,9 +3,9 @@
 //
 // Every mutating operation is a "step": NewWritableFile / NewAppendableFile (kOpenWrite),
 // WritableFile::Append / Sync / Close on files it opened (kAppend / kSync / kClose), Chmod,
-// Truncate, SetModificationTime (kSetTimes), RemoveFile, Rename, CreateDir, RemoveDir, SyncDir, Symlink, HardLink, Reflink.
-// Reads (open for reading, Stat, ListDir, ReadLink), locks and the clock are never steps and
-// never fail here.
+// Truncate, SetModificationTime (kSetTimes), RemoveFile, Rename, CreateDir, RemoveDir, SyncDir,
+// Symlink, HardLink, Reflink. Reads (open for reading, Stat, ListDir, ReadLink), locks and the
+// clock are never steps and never fail here.
 //
 // Faults:
 // - FailNth(op, n, code): the n-th call (1-based, counted since construction or Reset) of op
@@ -16,6 +16,8 @@
 //   working so the test can inspect the target, then recover with a fresh engine on target().
 //   Bytes appended before the crash reach the target (as if the kernel had them), which is
 //   one of the outcomes a real crash allows.
+// - SetFreeSpace(n): FreeSpace reports n for every path instead of asking the target (a nearly
+//   full disk without filling one); ClearFreeSpace goes back to the target's answer.
 // A step that fails by injection is not counted in steps() nor logged; a step forwarded to the
 // target is counted and logged even if the target then fails.
 //
@@ -31,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,10 +70,12 @@ class FaultInjectionEnv : public EnvWrapper {
   void FailNth(FaultOp op, int n, StatusCode code);
   void FailAlways(FaultOp op, StatusCode code);
   void CrashAfterSteps(int64_t n);
+  void SetFreeSpace(uint64_t bytes);
+  void ClearFreeSpace();
   int64_t steps() const;
   bool crashed() const;  // a step has been refused by CrashAfterSteps
   std::vector<std::string> log() const;  // "<op> <path>" per step, in order
-  void Reset();  // forgets faults, the crash point, counters and the log
+  void Reset();  // forgets faults, the free-space override, the crash point, counters, the log
 
   // Called before every step (also by the wrapped WritableFiles): OK to go ahead, or the
   // injected failure.
@@ -83,6 +88,7 @@ class FaultInjectionEnv : public EnvWrapper {
   Status Chmod(const std::string& path, uint32_t mode) override;
   Status Truncate(const std::string& path, uint64_t size) override;
   Status SetModificationTime(const std::string& path, int64_t mtime_ns) override;
+  Result<uint64_t> FreeSpace(const std::string& path) override;
   Status RemoveFile(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Status CreateDir(const std::string& path, uint32_t mode = 0755) override;
@@ -104,6 +110,7 @@ class FaultInjectionEnv : public EnvWrapper {
   std::map<FaultOp, StatusCode> always_faults_;
   std::map<FaultOp, int> calls_;
   int64_t crash_after_ = -1;  // -1: no crash planned
+  std::optional<uint64_t> free_space_;  // unset: the target's answer
   bool crashed_ = false;
   int64_t steps_ = 0;
   std::vector<std::string> log_;

@@ -32,6 +32,20 @@ TEST_F(FaultInjectionEnvTest, FailNthAppendReportsNoSpaceOnce) {
   EXPECT_EQ(*ReadFileToString(&mem_, "/w/p", 100), "onethree");
 }
 
+TEST_F(FaultInjectionEnvTest, SetFreeSpaceOverridesTheTargetsFigureUntilCleared) {
+  mem_.SetFreeSpace(1000);
+  EXPECT_EQ(*env_.FreeSpace("/w"), 1000u);
+  env_.SetFreeSpace(7);
+  EXPECT_EQ(*env_.FreeSpace("/w"), 7u);
+  EXPECT_EQ(env_.FreeSpace("/missing").status().code(), StatusCode::kNotFound);
+  env_.ClearFreeSpace();
+  EXPECT_EQ(*env_.FreeSpace("/w"), 1000u);
+  env_.SetFreeSpace(7);
+  env_.Reset();
+  EXPECT_EQ(*env_.FreeSpace("/w"), 1000u);
+  EXPECT_EQ(env_.steps(), 0) << "not a step";
+}
+
 TEST_F(FaultInjectionEnvTest, FailAlwaysFailsEveryCallWithIoError) {
   env_.FailAlways(FaultOp::kRename, StatusCode::kIoError);
   ASSERT_TRUE(WriteFileAtomically(&mem_, "/w/a", "a").ok());

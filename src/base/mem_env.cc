@@ -88,6 +88,7 @@ struct MemEnv::State {
   uint64_t next_ino = 1;
   int64_t elapsed_ns = 0;         // added to both clocks
   std::map<uint64_t, std::string> locks;  // inode -> holder text
+  uint64_t free_space = MemEnv::kDefaultFreeSpace;  // what FreeSpace reports
 
   int64_t Now() const { return kClockStartUnixNanos + elapsed_ns; }
 
@@ -401,6 +402,20 @@ Status MemEnv::SetModificationTime(const std::string& path, int64_t mtime_ns) {
   l.node->mtime_ns = mtime_ns;
   l.node->ctime_ns = state_->Now();
   return Status::OK();
+}
+
+Result<uint64_t> MemEnv::FreeSpace(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  State::Lookup l;
+  int err = state_->Walk(path, true, &l);
+  if (err == 0 && !l.node) err = ENOENT;
+  if (err) return MemError("statvfs", path, err);
+  return state_->free_space;
+}
+
+void MemEnv::SetFreeSpace(uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->free_space = bytes;
 }
 
 Status MemEnv::RemoveFile(const std::string& path) {

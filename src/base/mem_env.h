@@ -15,6 +15,9 @@
 // - Reflink is an independent copy; LockFile is an in-process lock per inode (a second
 //   LockFile on the same file is kBusy naming the holder; wait=true blocks on a condition
 //   variable until the holder's FileLock is destroyed).
+// - FreeSpace reports a number the test sets (SetFreeSpace; kDefaultFreeSpace until then) for
+//   any existing path; writes do not consume it and are never refused for space (a full disk
+//   mid-write is FaultInjectionEnv's job).
 // Writes are visible to readers immediately; Sync and SyncDir only check their arguments.
 //
 // Thread-safety: all state sits behind one mutex, so every method may be called from any
@@ -39,8 +42,13 @@ class MemEnv : public Env {
   MemEnv();
   ~MemEnv() override;
 
+  // What FreeSpace reports until SetFreeSpace: 1 PiB, more than any test downloads.
+  static constexpr uint64_t kDefaultFreeSpace = uint64_t{1} << 50;
+
   // Moves both clocks forward by `nanos` (>= 0).
   void AdvanceClock(int64_t nanos);
+  // What FreeSpace reports from now on, for every path.
+  void SetFreeSpace(uint64_t bytes);
 
   Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
@@ -52,6 +60,7 @@ class MemEnv : public Env {
   Status Chmod(const std::string& path, uint32_t mode) override;
   Status Truncate(const std::string& path, uint64_t size) override;
   Status SetModificationTime(const std::string& path, int64_t mtime_ns) override;
+  Result<uint64_t> FreeSpace(const std::string& path) override;
   Status RemoveFile(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Status CreateDir(const std::string& path, uint32_t mode = 0755) override;

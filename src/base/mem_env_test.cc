@@ -35,6 +35,13 @@ TEST_F(MemEnvTest, ClockStartsAt2026AndMovesOnlyWhenAdvanced) {
   EXPECT_EQ(info->ctime_ns, MemEnv::kClockStartUnixNanos + 5'000'001'000);
 }
 
+TEST_F(MemEnvTest, FreeSpaceReportsWhatTheTestSet) {
+  EXPECT_EQ(*env_.FreeSpace("/w"), MemEnv::kDefaultFreeSpace);
+  env_.SetFreeSpace(12345);
+  EXPECT_EQ(*env_.FreeSpace("/w"), 12345u);
+  EXPECT_EQ(*env_.FreeSpace("/"), 12345u);
+}
+
 TEST_F(MemEnvTest, NewMemEnvReturnsAnIndependentFilesystem) {
   std::unique_ptr<Env> a = NewMemEnv();
   std::unique_ptr<Env> b = NewMemEnv();

@@ -205,6 +205,9 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  // Never follow: request.headers are raw headers that libcurl would send to whatever the
+  // Location names, the catalog's token with them (net/bearer_token.h; for the same reason
+  // CURLOPT_UNRESTRICTED_AUTH is never set).
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);

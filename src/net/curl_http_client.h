@@ -7,7 +7,8 @@
 // is not shared because libcurl's shared connection cache is not safe across threads.
 //
 // Behaviour (what callers may rely on):
-// - Redirects are never followed: a 3xx comes back as a response with its Location header.
+// - Redirects are never followed: a 3xx comes back as a response with its Location header
+//   (so no header of the request, a bearer token included, ever reaches another origin).
 // - HTTP/2 is negotiated over TLS where the server offers it; plain http:// speaks HTTP/1.1.
 // - No Accept-Encoding is sent: parquet is already compressed and bytes must hash as served.
 // - A transfer with no byte moving (either way) for stall_timeout_ms fails with

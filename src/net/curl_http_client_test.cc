@@ -199,6 +199,38 @@ TEST_F(CurlHttpClientTest, RedirectIsReturnedNotFollowed) {
                              "; ferry does not follow redirects: use the final URL");
 }
 
+// Issue 9 item 3: a redirect must not carry the token to another origin. The client follows
+// none, so the other origin hears nothing at all (and libcurl's UNRESTRICTED_AUTH stays off).
+TEST_F(CurlHttpClientTest, RedirectToAnotherOriginIsNotFollowedSoTheTokenStaysHome) {
+  LoopbackHttpServer elsewhere;
+  std::atomic<int> elsewhere_hits{0};
+  elsewhere.server().Get("/loot", [&](const httplib::Request&, httplib::Response& res) {
+    ++elsewhere_hits;
+    res.set_content("loot", "text/plain");
+  });
+  elsewhere.Start();
+  std::mutex mu;
+  std::string auth_seen;  // guarded by mu
+  server_.server().Get("/old", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    auth_seen = req.get_header_value("Authorization");
+    res.set_redirect(elsewhere.url("/loot"), 307);
+  });
+  server_.Start();
+
+  HttpRequest req = Get(server_.url("/old"));
+  req.headers = {{"Authorization", "Bearer s3cret"}};
+  Collected got;
+  Result<HttpResponse> r = client_.Send(req, got.Sink());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 307);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(auth_seen, "Bearer s3cret");
+  }
+  EXPECT_EQ(elsewhere_hits.load(), 0);
+}
+
 TEST_F(CurlHttpClientTest, ServerClosingMidBodyIsARetryableUnavailableNamingTheUrl) {
   const std::string body = PseudoRandomBytes(1000, 11);
   server_.server().Get("/data", [body](const httplib::Request&, httplib::Response& res) {

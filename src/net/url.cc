@@ -81,7 +81,52 @@ void SplitPath(const std::string& rest, std::string* path, std::string* tail) {
   *tail = q == std::string::npos ? "" : rest.substr(q);
 }
 
+std::string Lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool AllDigits(std::string_view s) {
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+Result<std::string> UrlOrigin(const std::string& url) {
+  auto invalid = [&](const std::string& why) {
+    return Status::InvalidArgument("URL \"" + url + "\" has no origin: " + why);
+  };
+  UrlParts parts;
+  if (!SplitUrl(url, &parts)) return invalid("not an absolute http(s) URL");
+  std::string_view authority = parts.authority;
+  // userinfo@ never identifies the peer: "http://catalog@evil" is evil's origin.
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view host = authority, port;
+  if (!authority.empty() && authority.front() == '[') {  // IPv6 literal: [::1]:8080
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return invalid("unterminated IPv6 literal");
+    host = authority.substr(0, close + 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return invalid("junk after the IPv6 literal");
+      port = after.substr(1);
+    }
+  } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return invalid("no host");
+  if (!AllDigits(port) || port.size() > 5) return invalid("port is not a number");
+  unsigned long number = port.empty() ? 0 : std::stoul(std::string(port));
+  if (number > 65535) return invalid("port out of range");
+  if (port.empty()) number = parts.scheme == "https" ? 443 : 80;
+  return parts.scheme + "://" + Lowercase(std::string(host)) + ":" + std::to_string(number);
+}
 
 Result<std::string> ResolveUrl(const std::string& base, const std::string& ref) {
   const std::string ref_scheme = SchemeOf(ref);

@@ -56,6 +56,41 @@ TEST(UrlTest, ColonAfterASlashIsNotAScheme) {
   EXPECT_EQ(Resolve("http://cat/api/", "a/b:c"), "http://cat/api/a/b:c");
 }
 
+std::string Origin(const std::string& url) {
+  Result<std::string> r = UrlOrigin(url);
+  return r.ok() ? *r : "ERROR: " + r.status().message();
+}
+
+TEST(UrlTest, OriginIsSchemeHostAndPortWithDefaultPortsMadeExplicit) {
+  EXPECT_EQ(Origin("http://cat.example/api/sync/manifest"), "http://cat.example:80");
+  EXPECT_EQ(Origin("HTTP://Cat.Example:80/x?y#z"), "http://cat.example:80");
+  EXPECT_EQ(Origin("https://cat.example"), "https://cat.example:443");
+  EXPECT_EQ(Origin("https://cat.example:443?q"), "https://cat.example:443");
+  EXPECT_EQ(Origin("http://cat.example:8080#f"), "http://cat.example:8080");
+  EXPECT_EQ(Origin("http://cat.example:/x"), "http://cat.example:80");
+  EXPECT_EQ(Origin("http://127.0.0.1:08080/"), "http://127.0.0.1:8080");
+  EXPECT_EQ(Origin("http://[::1]:9000/x"), "http://[::1]:9000");
+  EXPECT_EQ(Origin("https://[::1]/x"), "https://[::1]:443");
+  // userinfo never names the peer: this URL goes to evil.example.
+  EXPECT_EQ(Origin("http://cat.example@evil.example/x"), "http://evil.example:80");
+  EXPECT_EQ(Origin("http://u:p@cat.example:81/x"), "http://cat.example:81");
+}
+
+TEST(UrlTest, OriginOfWhatIsNotAnHttpUrlIsAnError) {
+  EXPECT_EQ(Origin("file:///etc/passwd"),
+            "ERROR: URL \"file:///etc/passwd\" has no origin: not an absolute http(s) URL");
+  EXPECT_EQ(Origin("/api/data/x"),
+            "ERROR: URL \"/api/data/x\" has no origin: not an absolute http(s) URL");
+  EXPECT_EQ(Origin("http://cat:http/x"),
+            "ERROR: URL \"http://cat:http/x\" has no origin: port is "
+            "not a number");
+  EXPECT_EQ(Origin("http://cat:99999/"),
+            "ERROR: URL \"http://cat:99999/\" has no origin: port out of range");
+  EXPECT_EQ(Origin("http://:80/"), "ERROR: URL \"http://:80/\" has no origin: no host");
+  EXPECT_EQ(Origin("http://[::1/"),
+            "ERROR: URL \"http://[::1/\" has no origin: unterminated IPv6 literal");
+}
+
 TEST(UrlTest, EncodesQueryValues) {
   EXPECT_EQ(UrlEncodeQueryValue("playbook"), "playbook");
   EXPECT_EQ(UrlEncodeQueryValue("a b/c"), "a%20b%2Fc");

@@ -3,17 +3,16 @@
 #include "base/file_util.h"
 #include "base/path.h"
 #include "net/http_status.h"
-#include "pull/downloader.h"
 
 namespace ferry::pull {
 
-Status FetchBundle(Env* env, HttpClient* http, const RetryPolicy& retry,
-                   const std::string& token, const BundleAction& action) {
+Status FetchBundle(Env* env, HttpClient* http, const RetryPolicy& retry, const BearerToken& token,
+                   const BundleAction& action) {
   std::string body;
   Status got = RetryWithBackoff(env, retry, [&](int) -> Status {
     HttpRequest req;
     req.url = action.url;
-    req.headers = AuthHeaders(token);
+    req.headers = token.HeadersFor(action.url);
     FERRY_ASSIGN_OR_RETURN(HttpResponse resp, SendAndCollect(http, req, kMaxBundleBytes));
     FERRY_RETURN_IF_ERROR(StatusFromHttpResponse(resp, "GET", action.url));
     if (resp.status != 200) {

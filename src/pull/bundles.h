@@ -16,6 +16,7 @@
 
 #include "ferry/env.h"
 #include "ferry/http_client.h"
+#include "net/bearer_token.h"
 #include "net/retry.h"
 #include "pull/plan.h"
 
@@ -23,8 +24,8 @@ namespace ferry::pull {
 
 inline constexpr uint64_t kMaxBundleBytes = uint64_t{64} << 20;
 
-Status FetchBundle(Env* env, HttpClient* http, const RetryPolicy& retry,
-                   const std::string& token, const BundleAction& action);
+Status FetchBundle(Env* env, HttpClient* http, const RetryPolicy& retry, const BearerToken& token,
+                   const BundleAction& action);
 
 }  // namespace ferry::pull
 

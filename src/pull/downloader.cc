@@ -8,6 +8,7 @@
 #include "base/file_util.h"
 #include "base/hasher.h"
 #include "base/path.h"
+#include "base/progress_format.h"
 #include "base/thread_pool.h"
 #include "net/http_status.h"
 #include "store/content_store.h"
@@ -77,16 +78,30 @@ Result<uint64_t> SizeOrZero(Env* env, const std::string& path) {
   return info->size;
 }
 
-}  // namespace
-
-std::vector<std::pair<std::string, std::string>> AuthHeaders(const std::string& token) {
-  if (token.empty()) return {};
-  return {{"Authorization", "Bearer " + token}};
+// Errors of the local disk rather than of the download: the next download would meet them too.
+bool IsDiskError(const Status& s) {
+  return s.code() == StatusCode::kNoSpace || s.code() == StatusCode::kPermissionDenied;
 }
+
+// What still has to be written to bring a partial of `size` bytes (0 = unknown) to its end.
+// Without an md5 the partial is not resumed (DownloadVerified), so all of it is missing.
+uint64_t Missing(Env* env, const std::string& partial, uint64_t size, const std::string& md5) {
+  if (size == 0 || md5.empty()) return size;
+  Result<FileInfo> info = env->LinkStat(partial);
+  const uint64_t have = info.ok() && info->is_regular() ? info->size : 0;
+  return have <= size ? size - have : size;  // a partial longer than the file is discarded
+}
+
+}  // namespace
 
 Downloader::Downloader(Env* env, HttpClient* http, const WorkspaceLayout& layout,
                        DigestCache* cache, DownloadOptions options)
-    : env_(env), http_(http), layout_(layout), cache_(cache), options_(std::move(options)) {}
+    : env_(env),
+      http_(http),
+      layout_(layout),
+      cache_(cache),
+      options_(std::move(options)),
+      budget_(env, layout.partial_dir(), options_.free_space_margin) {}
 
 std::string Downloader::PartialPathFor(const WorkspaceLayout& layout, const FetchAction& f) {
   std::string base = f.table_id + "." + (f.md5.empty() ? std::string("nomd5") : f.md5);
@@ -110,6 +125,23 @@ Status Downloader::Fetch(const FetchAction& f) {
     return Status::Cancelled("download of table " + label +
                              " not attempted: the server refused the token");
   }
+  if (Status earlier = DiskFailure(); !earlier.ok()) {
+    return Status(earlier.code(), "download of table " + label +
+                                      " not attempted after a disk error: " + earlier.message());
+  }
+  // Disk trouble before the first byte is reported by the pull's summary, not per table on
+  // the progress sink: these return before kItemStart.
+  if (Status made = CreateDirs(env_, layout_.partial_dir()); !made.ok()) {
+    if (IsDiskError(made)) NoteDiskFailure(made);
+    return made.WithContext("download of table " + label);
+  }
+  const std::string partial = PartialPathFor(layout_, f);
+  Result<std::unique_ptr<DiskBudget::Ticket>> ticket = AdmitFetch(f, partial);
+  if (!ticket.ok()) {
+    // Space that cannot be had now is better given back than kept for a later resume.
+    IgnoreError(RemoveTree(env_, partial), "the next pull's CleanPartials retries");
+    return ticket.status();
+  }
   ProgressSink* progress = options_.progress;
   if (progress) {
     ProgressEvent e;
@@ -117,12 +149,12 @@ Status Downloader::Fetch(const FetchAction& f) {
     e.item = f.display_name;
     progress->OnEvent(e);
   }
+  bool capped = false;  // cut at what the disk can spare: the server's doing, not the disk's
   Status s = [&]() -> Status {
-    FERRY_RETURN_IF_ERROR(CreateDirs(env_, layout_.partial_dir()));
-    const std::string partial = PartialPathFor(layout_, f);
     if (f.parts.empty()) {
       std::string md5;
-      FERRY_RETURN_IF_ERROR(DownloadVerified(label, f.url, partial, f.md5, f.size_bytes, &md5));
+      FERRY_RETURN_IF_ERROR(DownloadVerified(label, f.url, partial, f.md5, f.size_bytes,
+                                             ticket->get(), &capped, &md5));
       // Stamp the verified bytes with a past mtime so their digest entry is trusted at once
       // (DigestCache: a fresh mtime would be racy); any later write moves mtime again.
       const int64_t stamp = cache_->StampNs();
@@ -140,7 +172,8 @@ Status Downloader::Fetch(const FetchAction& f) {
       const std::string staged = JoinPath(partial, part.path);
       FERRY_RETURN_IF_ERROR(CreateDirs(env_, DirName(staged)));
       FERRY_RETURN_IF_ERROR(DownloadVerified(label + " part " + part.path, part.url, staged,
-                                             part.md5, part.size_bytes, &md5s[i]));
+                                             part.md5, part.size_bytes, ticket->get(), &capped,
+                                             &md5s[i]));
     }
     const int64_t stamp = cache_->StampNs();
     for (const ManifestPart& part : f.parts) {
@@ -154,8 +187,17 @@ Status Downloader::Fetch(const FetchAction& f) {
     }
     return Status::OK();
   }();
+  ticket->reset();  // what was promised and not written goes back to the others
   if (s.code() == StatusCode::kUnauthorized) refused_.store(true);
-  if (progress) {
+  bool first_disk_failure = true;
+  if (IsDiskError(s)) {
+    // The partial cannot be finished now and only holds space.
+    IgnoreError(RemoveTree(env_, partial), "the next pull's CleanPartials retries");
+    // The disk itself refused: it would refuse the next download too. (A body cut at what the
+    // disk could spare is the server's doing; the next download may well fit.)
+    if (!capped) first_disk_failure = NoteDiskFailure(s);
+  }
+  if (progress && first_disk_failure) {  // one disk error on the progress sink, not one each
     ProgressEvent e;
     e.kind = ProgressEvent::Kind::kItemDone;
     e.item = f.display_name;
@@ -166,9 +208,37 @@ Status Downloader::Fetch(const FetchAction& f) {
   return s;
 }
 
+Status Downloader::DiskFailure() {
+  std::lock_guard<std::mutex> lock(disk_mu_);
+  return disk_failure_;
+}
+
+bool Downloader::NoteDiskFailure(const Status& s) {
+  std::lock_guard<std::mutex> lock(disk_mu_);
+  if (!disk_failure_.ok()) return false;
+  disk_failure_ = s;
+  return true;
+}
+
+Result<std::unique_ptr<DiskBudget::Ticket>> Downloader::AdmitFetch(const FetchAction& f,
+                                                                   const std::string& partial) {
+  uint64_t need = 0;
+  if (f.parts.empty()) {
+    need = Missing(env_, partial, f.size_bytes, f.md5);
+  } else {
+    for (const ManifestPart& part : f.parts) {
+      need += Missing(env_, JoinPath(partial, part.path), part.size_bytes, part.md5);
+    }
+  }
+  return budget_.Admit("table " + f.table_id, need);
+}
+
 Status Downloader::DownloadVerified(const std::string& label, const std::string& url,
                                     const std::string& partial, const std::string& md5,
-                                    uint64_t size, std::string* md5_out) {
+                                    uint64_t size, DiskBudget::Ticket* ticket, bool* capped,
+                                    std::string* md5_out) {
+  // The most bytes the partial may hold: the announced size, or what the disk can spare.
+  const uint64_t limit = size != 0 ? size : ticket->cap();
   StreamDigest digest;
   bool seeded = false;  // `digest` holds exactly the bytes now in `partial`
   // With no md5, a partial cannot be tied to a version of the file: never resume it.
@@ -180,6 +250,7 @@ Status Downloader::DownloadVerified(const std::string& label, const std::string&
   const int attempts = std::max(1, options_.verify_attempts);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     bool complete = false;
+    bool too_long = false;  // the body went past `size`: cut, and a mismatch
     Status transfer = RetryWithBackoff(env_, options_.retry, [&](int) -> Status {
       FERRY_ASSIGN_OR_RETURN(uint64_t have, SizeOrZero(env_, partial));
       if (size != 0 && have > size) {  // longer than the file can be: not a prefix of it
@@ -200,7 +271,7 @@ Status Downloader::DownloadVerified(const std::string& label, const std::string&
       }
       HttpRequest req;
       req.url = url;
-      req.headers = AuthHeaders(options_.token);
+      req.headers = options_.token.HeadersFor(url);
       if (have > 0) req.range_first = have;
       std::unique_ptr<WritableFile> out;
       std::string error_body;
@@ -228,8 +299,21 @@ Status Downloader::DownloadVerified(const std::string& label, const std::string&
             FERRY_ASSIGN_OR_RETURN(out, env_->NewWritableFile(partial, 0644));
           }
         }
+        // Checked before the bytes reach the disk, so the partial never holds more.
+        if (digest.total() + chunk.size() > limit) {
+          if (size != 0) {
+            too_long = true;
+            return Status::Corruption("GET " + url + ": the body is longer than the " +
+                                      std::to_string(size) + " bytes the manifest announces");
+          }
+          *capped = true;
+          return Status::NoSpace("GET " + url + ": the body passed the " + FormatBytes(limit) +
+                                 " the disk can spare under " + layout_.partial_dir() +
+                                 " (the manifest gives no size_bytes for it)");
+        }
         Status a = out->Append(chunk);
         if (!a.ok()) return a;
+        ticket->Wrote(chunk.size());
         digest.Update(chunk);
         bytes_downloaded_.fetch_add(chunk.size());
         if (options_.progress) {
@@ -273,7 +357,7 @@ Status Downloader::DownloadVerified(const std::string& label, const std::string&
       complete = true;
       return Status::OK();
     });
-    if (!transfer.ok()) {
+    if (!transfer.ok() && !too_long) {
       return transfer.WithContext("download of table " + label);
     }
     (void)complete;
@@ -281,7 +365,10 @@ Status Downloader::DownloadVerified(const std::string& label, const std::string&
     const bool magic = digest.has_magic();
     std::string got = digest.Finish();
     seeded = false;
-    if (size != 0 && total != size) {
+    if (too_long) {
+      last_mismatch = "more bytes than the " + std::to_string(size) +
+                      " the manifest announces; the transfer was cut there";
+    } else if (size != 0 && total != size) {
       last_mismatch = "size " + std::to_string(total) + ", manifest says " + std::to_string(size);
     } else if (!md5.empty() && got != md5) {
       last_mismatch = "md5 " + Short(got) + ", manifest says " + Short(md5);

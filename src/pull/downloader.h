@@ -11,6 +11,19 @@
 //   the server starts over (the partial is truncated); 416 means the partial is already
 //   complete (it is verified as is). With no md5 in the manifest nothing identifies the
 //   version a partial belongs to, so such a partial is discarded, never resumed.
+// - Disk space is checked before a table's first byte (DiskBudget): when the filesystem cannot
+//   hold its announced bytes plus kFreeSpaceMargin, the table fails with kNoSpace, nothing is
+//   written and its partial (if any) is removed. Such a table sends no progress events: the
+//   pull's report sums these failures up in one line (report.h DiskErrorSummaries).
+// - A body never grows a partial past the manifest's size_bytes (per part for a partitioned
+//   table): the transfer is cut at the first byte beyond it, the partial is discarded and the
+//   attempt counts as a mismatch. With no size_bytes the cap is what DiskBudget could spare.
+//   So a server that announces 10 bytes and streams forever costs 10 bytes of disk, not all.
+// - A disk error mid-download (kNoSpace, kPermissionDenied from the Env: ENOSPC, EDQUOT,
+//   EACCES, EPERM, EROFS) removes that table's partial, and no further download starts: the
+//   ones not yet started fail with the same code, "not attempted" (the disk refused one, it
+//   would refuse the next). Only the first such error reaches the progress sink; the report
+//   sums them all up in one line.
 // - Verification: the md5 (and size_bytes when the manifest gives it), or with no md5 the
 //   parquet magic `PAR1` at both ends. A mismatch deletes the partial and downloads again, up
 //   to `verify_attempts` times in all; then the table fails with kCorruption and nothing in the
@@ -18,6 +31,8 @@
 // - Transport errors and 5xx are retried with RetryWithBackoff (resuming each time); 401/403
 //   are final, and once one is seen no further download starts (the token is refused for all).
 //   Redirects are refused (the client never follows them; a 3xx is an error naming Location).
+// - The bearer token goes only to the server's origin (net/bearer_token.h): an absolute
+//   parquet_url on an object store or CDN is fetched without it.
 // - Only then InstallCanonical (atomic rename, 0444) and DigestCache::Record, so the file is
 //   never hashed again while unchanged.
 //
@@ -27,13 +42,17 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "ferry/env.h"
 #include "ferry/http_client.h"
 #include "ferry/progress.h"
+#include "net/bearer_token.h"
 #include "net/retry.h"
+#include "pull/disk_budget.h"
 #include "pull/plan.h"
 #include "store/digest_cache.h"
 #include "store/workspace_layout.h"
@@ -44,12 +63,10 @@ struct DownloadOptions {
   int jobs = 4;
   RetryPolicy retry;
   int verify_attempts = 3;  // the first download plus two retries on a mismatch
-  std::string token;        // sent as "Authorization: Bearer <token>" when non-empty
+  BearerToken token;        // sent only to its origin
+  uint64_t free_space_margin = kFreeSpaceMargin;
   ProgressSink* progress = nullptr;  // may be null
 };
-
-// The Authorization header list for `token` (empty when there is no token).
-std::vector<std::pair<std::string, std::string>> AuthHeaders(const std::string& token);
 
 class Downloader {
  public:
@@ -71,11 +88,20 @@ class Downloader {
   static std::string PartialPathFor(const WorkspaceLayout& layout, const FetchAction& fetch);
 
  private:
+  // The first disk error of this run (OK when none).
+  Status DiskFailure();
+  // Records `s` as the disk error that stops further downloads; false when one already was.
+  bool NoteDiskFailure(const Status& s);
+  // Admits the fetch against the free space (the bytes its partials do not hold yet).
+  Result<std::unique_ptr<DiskBudget::Ticket>> AdmitFetch(const FetchAction& fetch,
+                                                         const std::string& partial);
   // Downloads `url` into `partial` (resuming), verifies; on success *md5_out is the digest of
-  // the bytes now in `partial`.
+  // the bytes now in `partial`. The partial never holds more than `size` bytes (or, when 0,
+  // ticket->cap(): passing that fails with kNoSpace and sets *capped); each byte written is
+  // reported to `ticket`.
   Status DownloadVerified(const std::string& label, const std::string& url,
                           const std::string& partial, const std::string& md5, uint64_t size,
-                          std::string* md5_out);
+                          DiskBudget::Ticket* ticket, bool* capped, std::string* md5_out);
 
   Env* const env_;
   HttpClient* const http_;
@@ -84,6 +110,9 @@ class Downloader {
   const DownloadOptions options_;
   std::atomic<uint64_t> bytes_downloaded_{0};
   std::atomic<bool> refused_{false};
+  DiskBudget budget_;
+  std::mutex disk_mu_;
+  Status disk_failure_;  // guarded by disk_mu_: the first disk error; no download starts after
 };
 
 }  // namespace ferry::pull

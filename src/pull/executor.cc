@@ -75,7 +75,8 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
   *next = previous;
 
   for (const EntryError& e : plan.entry_errors) {
-    ReportFor(report, e.section)->errors.push_back({e.package, e.name, e.message});
+    ReportFor(report, e.section)
+        ->errors.push_back({e.package, e.name, e.message, StatusCode::kInvalidArgument});
   }
 
   // 1. Downloads.
@@ -101,7 +102,8 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     if (a.needs_fetch) {
       auto f = failed_fetch.find(a.desired.table_id);
       if (f != failed_fetch.end()) {
-        ReportFor(report, a.section)->errors.push_back({a.package, a.name, f->second.message()});
+        ReportFor(report, a.section)
+            ->errors.push_back({a.package, a.name, f->second.message(), f->second.code()});
         continue;  // previous entry (if any) and its reference stay as they were
       }
     }
@@ -136,7 +138,8 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       Result<LinkStrategy> made = deps.linker->MakeReference(want.shared_path, want.ref_path);
       if (!made.ok()) {
         ReportFor(report, a->section)
-            ->errors.push_back({a->package, a->name, made.status().message()});
+            ->errors.push_back(
+                {a->package, a->name, made.status().message(), made.status().code()});
         RevertEntry(next, *a);
         continue;
       }
@@ -186,7 +189,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     const DropAction& d = plan.drops[i];
     const Status& s = removed[i];
     if (!s.ok()) {
-      ReportFor(report, d.section)->errors.push_back({d.package, d.name, s.message()});
+      ReportFor(report, d.section)->errors.push_back({d.package, d.name, s.message(), s.code()});
       continue;
     }
     deps.cache->Forget(d.previous.ref_path);
@@ -229,7 +232,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       if (!ForeignEntries(env, dir, &names)) {
         // An empty directory that would not go: a real error. The (empty) package stays in
         // the state so the next pull tries again.
-        report->data_packages.errors.push_back({slug, "", s.message()});
+        report->data_packages.errors.push_back({slug, "", s.message(), s.code()});
         continue;
       }
       report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" + names +
@@ -242,7 +245,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
   for (const BundleAction& b : plan.bundle_fetches) {
     Status s = deps.write_bundle(b);
     if (!s.ok()) {
-      report->memory_domains.errors.push_back({"", b.slug, s.message()});
+      report->memory_domains.errors.push_back({"", b.slug, s.message(), s.code()});
       auto prev = previous.memory_domains.find(b.slug);
       if (prev != previous.memory_domains.end()) {
         next->memory_domains[b.slug] = prev->second;
@@ -266,7 +269,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     const std::string path = d.previous.path.empty() ? layout.bundle_path(d.slug) : d.previous.path;
     Status s = env->RemoveFile(path);
     if (!s.ok() && !s.IsNotFound()) {
-      report->memory_domains.errors.push_back({"", d.slug, s.message()});
+      report->memory_domains.errors.push_back({"", d.slug, s.message(), s.code()});
       continue;
     }
     const std::string dir = DirName(path);
@@ -275,7 +278,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       std::string names;
       if (!ForeignEntries(env, dir, &names)) {
         // Kept in the state: the next pull removes the directory again.
-        report->memory_domains.errors.push_back({"", d.slug, rd.message()});
+        report->memory_domains.errors.push_back({"", d.slug, rd.message(), rd.code()});
         continue;
       }
       report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" + names +

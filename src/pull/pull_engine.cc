@@ -8,6 +8,7 @@
 #include "base/confined_env.h"
 #include "base/file_util.h"
 #include "base/path.h"
+#include "net/bearer_token.h"
 #include "net/client_features.h"
 #include "net/http_status.h"
 #include "net/url.h"
@@ -28,13 +29,14 @@
 namespace ferry::pull {
 namespace {
 
-Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o) {
+Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o,
+                               const BearerToken& auth) {
   FERRY_ASSIGN_OR_RETURN(std::string url, ManifestUrlFor(o.server_url));
   std::string body;
   Status got = RetryWithBackoff(env, o.retry, [&](int) -> Status {
     HttpRequest req;
     req.url = url;
-    req.headers = AuthHeaders(o.token);
+    req.headers = auth.HeadersFor(url);
     // Without it ferry serve announces partitioned tables as remote, for clients that cannot
     // download parts (PROTOCOL.md, "Older clients"); other servers ignore it.
     req.headers.emplace_back(std::string(kFeaturesHeader), std::string(kPullFeatures));
@@ -95,6 +97,8 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   Env* env = &confined;
   const int64_t start_ns = env->NowMonotonicNanos();
   PullOutcome out;
+  // The token is for --server's origin only (PROTOCOL.md "Authentication").
+  FERRY_ASSIGN_OR_RETURN(const BearerToken auth, BearerToken::ForServer(o.token, o.server_url));
 
   std::unique_ptr<FileLock> lock;
   if (!o.dry_run) {
@@ -104,7 +108,7 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   // The manifest comes over the network while the workspace's own records are read: with
   // --jobs 1 one after the other (the crash tests count steps in a fixed order).
   std::future<Result<Manifest>> fetched =
-      RunAlongside(o.jobs > 1, [&] { return FetchManifest(env, http, o); });
+      RunAlongside(o.jobs > 1, [&] { return FetchManifest(env, http, o, auth); });
 
   DigestCache cache(env, layout.digests_path());
   Status cache_loaded = cache.Load();
@@ -158,7 +162,7 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   DownloadOptions dl;
   dl.jobs = o.jobs;
   dl.retry = o.retry;
-  dl.token = o.token;
+  dl.token = auth;
   dl.progress = o.progress;
   Downloader downloader(env, http, layout, &cache, dl);
 
@@ -170,7 +174,7 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   deps.downloader = &downloader;
   deps.jobs = o.jobs;
   deps.write_bundle = [&](const BundleAction& b) {
-    return FetchBundle(env, http, o.retry, o.token, b);
+    return FetchBundle(env, http, o.retry, auth, b);
   };
   PathViewSet verified;  // views into out.plan, which outlives the audit
   deps.verified_refs = &verified;

@@ -10,6 +10,7 @@
 
 #include "base/fault_injection_env.h"
 #include "base/mem_env.h"
+#include "pull/disk_budget.h"
 #include "pull/pull_test_util.h"
 #include "store/workspace_lock.h"
 
@@ -537,6 +538,211 @@ TEST_F(PullEngineTest, RedirectIsRefusedNamingTheLocation) {
   EXPECT_NE(r.status().message().find("http://elsewhere.test/manifest"), std::string::npos)
       << r.status().message();
   EXPECT_EQ(http_.requests().size(), 1u) << "never followed";
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 9 item 2: downloads are bounded by size_bytes and by the free space.
+
+// What is left under .ferry/partial (names), "" when nothing.
+std::string PartialsLeft(Env* env, const WorkspaceLayout& layout) {
+  Result<std::vector<DirEntry>> left = env->ListDir(layout.partial_dir());
+  std::string names;
+  if (!left.ok()) return names;
+  for (const DirEntry& e : *left) names += e.name + " ";
+  return names;
+}
+
+size_t CountOf(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(PullEngineTest, BodyLongerThanSizeBytesIsCutAtTheAnnouncedSizeAndTheOldFileKept) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(), json::array());
+  PullOk();
+  // v2 announces 10 bytes; the server streams 4 MiB (a stand-in for "forever").
+  json a2 = catalog_.Entry("tbl_a", "a");
+  a2["md5"] = Md5Hex("0123456789");
+  a2["size_bytes"] = 10;
+  ScriptedResponse flood;
+  flood.body = "0123456789" + std::string(4 << 20, 'x');
+  http_.Script("GET", catalog_.TableUrl("tbl_a"), {flood});
+  http_.set_chunk_size(4);  // the 10th byte and the 11th arrive in one chunk
+  catalog_.SetManifest(json::array({a2}), json::array(), json::array());
+  PullOutcome out = PullOk();
+  EXPECT_LE(out.report.bytes_downloaded, 3u * 10u) << "three attempts, each cut at 10 bytes";
+  ASSERT_EQ(out.report.direct_tables.errors.size(), 1u);
+  EXPECT_EQ(out.report.direct_tables.errors[0].name, "a");
+  EXPECT_NE(out.report.direct_tables.errors[0].error.find(
+                "more bytes than the 10 the manifest announces; the transfer was cut there"),
+            std::string::npos)
+      << out.report.direct_tables.errors[0].error;
+  EXPECT_EQ(ReadAll(&mem_, layout_.shared_path("tbl_a")), TableBytes("tbl_a", 1));
+  EXPECT_EQ(ReadAll(&mem_, layout_.reference_path(layout_.direct_dir(), "a")),
+            TableBytes("tbl_a", 1));
+  EXPECT_EQ(PartialsLeft(&mem_, layout_), "");
+}
+
+TEST_F(PullEngineTest, PartLongerThanItsSizeBytesIsCutThere) {
+  const std::string p1 = "PAR1 part one PAR1";
+  const std::string url1 = catalog_.TableUrl("events") + "?part=01.parquet";
+  const std::string url2 = catalog_.TableUrl("events") + "?part=02.parquet";
+  http_.ScriptBody(url1, p1);
+  ScriptedResponse flood;
+  flood.body = std::string(1 << 20, 'x');
+  http_.Script("GET", url2, {flood});
+  json entry = {
+      {"id", "events"},
+      {"name", "events"},
+      {"parts",
+       json::array(
+           {{{"path", "01.parquet"}, {"md5", Md5Hex(p1)}, {"size_bytes", p1.size()}},
+            {{"path", "02.parquet"}, {"md5", Md5Hex("PAR1 two PAR1")}, {"size_bytes", 13}}})}};
+  http_.ScriptBody(catalog_.ManifestUrl(), json({{"direct_tables", json::array({entry})},
+                                                 {"data_packages", json::array()},
+                                                 {"memory_domains", json::array()}})
+                                               .dump());
+  PullOutcome out = PullOk();
+  EXPECT_LE(out.report.bytes_downloaded, p1.size() + 3u * 13u);
+  ASSERT_EQ(out.report.direct_tables.errors.size(), 1u);
+  EXPECT_NE(out.report.direct_tables.errors[0].error.find("more bytes than the 13"),
+            std::string::npos)
+      << out.report.direct_tables.errors[0].error;
+  EXPECT_FALSE(*PathExists(&mem_, layout_.shared_path("events")));
+}
+
+TEST_F(PullEngineTest, NotEnoughFreeSpaceFailsEachTableUpFrontWithOneSummaryLine) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetTable("tbl_b", TableBytes("tbl_b", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}),
+                       json::array({Package("p", json::array({catalog_.Entry("tbl_b", "b")}))}),
+                       json::array());
+  // A partial of tbl_a from an interrupted run: it goes too (it only holds space).
+  const std::string stale =
+      layout_.partial_dir() + "/tbl_a." + Md5Hex(TableBytes("tbl_a", 1)) + ".part";
+  ASSERT_TRUE(CreateDirs(&mem_, layout_.partial_dir()).ok());
+  ASSERT_TRUE(WriteFileAtomically(&mem_, stale, "PAR1|id").ok());
+  mem_.SetFreeSpace(kFreeSpaceMargin + 50);  // smaller than either table
+  PullOutcome out = PullOk();
+  EXPECT_EQ(Downloads(), 0u) << "nothing is asked for that cannot be stored";
+  EXPECT_EQ(PartialsLeft(&mem_, layout_), "");
+  ASSERT_EQ(out.report.total_errors(), 2);
+  for (const TypeReport* t : {&out.report.direct_tables, &out.report.data_packages}) {
+    ASSERT_EQ(t->errors.size(), 1u);
+    EXPECT_EQ(t->errors[0].code, StatusCode::kNoSpace);
+    EXPECT_NE(t->errors[0].error.find("not enough disk space for table tbl_"), std::string::npos)
+        << t->errors[0].error;
+  }
+  const std::string text = FormatSyncReportText(out.report);
+  EXPECT_EQ(CountOf(text, "error:"), 1u) << text;
+  EXPECT_NE(text.find("  error: 2 tables not synced: not enough space on the disk (first: "
+                      "not enough disk space for table tbl_"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("plus a 64 MiB margin in /ws/.ferry/partial, which has 64 MiB free); "
+                      "free space on that filesystem and run `ferry pull` again"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(PullEngineTest, DiskFullMidPullRemovesThePartialsAndSumsUpInOneLine) {
+  for (const char* id : {"tbl_a", "tbl_b", "tbl_c"}) catalog_.SetTable(id, TableBytes(id, 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a"), catalog_.Entry("tbl_b", "b"),
+                                    catalog_.Entry("tbl_c", "c")}),
+                       json::array(), json::array());
+  FaultInjectionEnv faulty(&mem_);
+  faulty.FailNth(FaultOp::kAppend, 1, StatusCode::kNoSpace);  // the first table's first bytes
+  PullOptions o = Options();
+  o.jobs = 1;
+  Result<PullOutcome> r = Pull(&faulty, &o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Downloads(), 1u) << "no download starts after the disk refused one";
+  EXPECT_EQ(PartialsLeft(&mem_, layout_), "");
+  ASSERT_EQ(r->report.direct_tables.errors.size(), 3u);
+  for (const EntryErrorReport& e : r->report.direct_tables.errors) {
+    EXPECT_EQ(e.code, StatusCode::kNoSpace) << e.error;
+  }
+  const std::string text = FormatSyncReportText(r->report);
+  EXPECT_EQ(CountOf(text, "error:"), 1u) << text;
+  EXPECT_NE(text.find("  error: 3 tables not synced: not enough space on the disk (first: "
+                      "download of table tbl_"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(".part: No space left on device (injected)); free space on that "
+                      "filesystem and run `ferry pull` again (what synced is kept)\n"),
+            std::string::npos)
+      << text;
+  // Once there is room, the next pull gets everything.
+  PullOutcome again = PullOk();
+  EXPECT_EQ(again.report.total_errors(), 0);
+  ExpectInvariants(&mem_, layout_, catalog_, "after the disk was freed");
+}
+
+TEST_F(PullEngineTest, PermissionDeniedMidPullSumsUpInOneLine) {
+  for (const char* id : {"tbl_a", "tbl_b"}) catalog_.SetTable(id, TableBytes(id, 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a"), catalog_.Entry("tbl_b", "b")}),
+                       json::array(), json::array());
+  FaultInjectionEnv faulty(&mem_);
+  faulty.FailNth(FaultOp::kOpenWrite, 1, StatusCode::kPermissionDenied);
+  PullOptions o = Options();
+  o.jobs = 1;
+  Result<PullOutcome> r = Pull(&faulty, &o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(PartialsLeft(&mem_, layout_), "");
+  ASSERT_EQ(r->report.direct_tables.errors.size(), 2u);
+  const std::string text = FormatSyncReportText(r->report);
+  EXPECT_EQ(CountOf(text, "error:"), 1u) << text;
+  EXPECT_NE(text.find("  error: 2 tables not synced: permission denied (first: download of "
+                      "table tbl_"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Permission denied (injected)); make the workspace writable by this user "
+                      "and run `ferry pull` again"),
+            std::string::npos)
+      << text;
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 9 item 3: the bearer token goes to the server's origin only.
+
+TEST_F(PullEngineTest, TokenGoesOnlyToTheServersOrigin) {
+  for (const char* id : {"tbl_a", "tbl_b", "tbl_c"}) catalog_.SetTable(id, TableBytes(id, 1));
+  catalog_.SetBundle("playbook", BundleBytes("playbook", 1));
+  const std::string cdn = "https://cdn.test/bucket/tbl_a.parquet?X-Sig=abc";
+  const std::string other_port = "http://catalog.test:8081/api/data/tbl_b/download";
+  const std::string same_origin = "HTTP://Catalog.Test:80/api/data/tbl_c/download";
+  const std::string far_bundle = "http://bundles.test/playbook.md";
+  http_.ScriptBody(cdn, TableBytes("tbl_a", 1));
+  http_.ScriptBody(other_port, TableBytes("tbl_b", 1));
+  http_.ScriptBody(same_origin, TableBytes("tbl_c", 1));
+  http_.ScriptBody(far_bundle, BundleBytes("playbook", 1));
+  json a = catalog_.Entry("tbl_a", "a"), b = catalog_.Entry("tbl_b", "b"),
+       c = catalog_.Entry("tbl_c", "c");
+  a["parquet_url"] = cdn;
+  b["parquet_url"] = other_port;
+  c["parquet_url"] = same_origin;
+  json d = catalog_.Domain("playbook");
+  d["bundle_url"] = far_bundle;
+  catalog_.SetManifest(json::array({a, b, c}), json::array(), json::array({d}));
+  PullOutcome out = PullOk();
+  ASSERT_EQ(out.report.total_errors(), 0);
+  ExpectInvariants(&mem_, layout_, catalog_, "pulled from three origins");
+
+  std::map<std::string, std::string> auth;  // url -> Authorization sent ("" = none)
+  for (const HttpRequest& req : http_.requests()) {
+    std::string value;
+    for (const auto& [name, v] : req.headers) {
+      if (name == "Authorization") value = v;
+    }
+    auth[req.url] = value;
+  }
+  EXPECT_EQ(auth.at(catalog_.ManifestUrl()), "Bearer secret");
+  EXPECT_EQ(auth.at(same_origin), "Bearer secret");
+  EXPECT_EQ(auth.at(cdn), "") << "a CDN is another origin";
+  EXPECT_EQ(auth.at(other_port), "") << "another port is another origin";
+  EXPECT_EQ(auth.at(far_bundle), "") << "a bundle elsewhere is another origin";
 }
 
 TEST_F(PullEngineTest, ForbiddenTableDownloadStopsThePull) {

@@ -34,12 +34,49 @@ void AppendType(std::string* out, const char* label, const TypeReport& t, bool w
           count(t.removed, "removed", "from", t.removed_from) +
           (t.errors.empty() ? "" : ", " + std::to_string(t.errors.size()) + " failed") + "\n";
   for (const EntryErrorReport& e : t.errors) {
+    if (IsDiskErrorCode(e.code)) continue;  // in DiskErrorSummaries
     std::string who = e.package.empty() ? e.name : e.package + "/" + e.name;
     *out += "  error: " + (who.empty() ? std::string() : who + ": ") + e.error + "\n";
   }
 }
 
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 }  // namespace
+
+bool IsDiskErrorCode(StatusCode code) {
+  return code == StatusCode::kNoSpace || code == StatusCode::kPermissionDenied;
+}
+
+std::vector<std::string> DiskErrorSummaries(const SyncReport& r) {
+  std::vector<std::string> lines;
+  for (StatusCode code : {StatusCode::kNoSpace, StatusCode::kPermissionDenied}) {
+    size_t tables = 0, bundles = 0;
+    const EntryErrorReport* first = nullptr;
+    for (const TypeReport* t : {&r.direct_tables, &r.data_packages, &r.memory_domains}) {
+      for (const EntryErrorReport& e : t->errors) {
+        if (e.code != code) continue;
+        if (!first) first = &e;
+        ++(t == &r.memory_domains ? bundles : tables);
+      }
+    }
+    if (!first) continue;
+    std::string what = tables > 0 ? Count(tables, "table", "tables") : "";
+    if (bundles > 0) {
+      what += (what.empty() ? "" : " and ") + Count(bundles, "memory bundle", "memory bundles");
+    }
+    const bool space = code == StatusCode::kNoSpace;
+    lines.push_back(
+        "error: " + what +
+        " not synced: " + (space ? "not enough space on the disk" : "permission denied") +
+        " (first: " + first->error + "); " +
+        (space ? "free space on that filesystem" : "make the workspace writable by this user") +
+        " and run `ferry pull` again (what synced is kept)");
+  }
+  return lines;
+}
 
 int SyncReport::total_changes() const {
   int n = 0;
@@ -65,6 +102,7 @@ nlohmann::json SyncReportToJson(const SyncReport& r) {
   j["invariant_violations"] = r.invariant_violations;
   j["healed"] = r.healed;
   j["notes"] = r.notes;
+  j["summary"] = DiskErrorSummaries(r);
   j["bytes_downloaded"] = r.bytes_downloaded;
   j["duration_s"] = r.duration_s;
   return j;
@@ -75,6 +113,7 @@ std::string FormatSyncReportText(const SyncReport& r) {
   AppendType(&out, "direct tables", r.direct_tables, false);
   AppendType(&out, "data packages (table references)", r.data_packages, true);
   AppendType(&out, "memory domains", r.memory_domains, false);
+  for (const std::string& line : DiskErrorSummaries(r)) out += "  " + line + "\n";
   for (const std::string& v : r.invariant_violations) out += "  invariant violation: " + v + "\n";
   for (const std::string& h : r.healed) out += "  healed: " + h + "\n";
   for (const std::string& n : r.notes) out += "  note: " + n + "\n";

@@ -9,11 +9,18 @@
 //    "invariant_violations": ["..."],   // found by the audit and NOT healed
 //    "healed": ["..."],                 // found by the audit and healed
 //    "notes": ["..."],                  // e.g. files ferry did not create, left in place
+//    "summary": ["..."],                // one line per kind of disk error (see below)
 //    "bytes_downloaded": 123, "duration_s": 0.42}
 //
 // What is counted: direct tables count tables, memory domains count domains, and data packages
 // count table references (a table in two packages is two), as the seed's report did; the
 // data_packages "packages" object counts the distinct packages those references are in.
+//
+// Errors of the local disk (kNoSpace: a full disk or quota, or not enough room to start a
+// download; kPermissionDenied: a workspace path this user may not write) hit every table the
+// same way, so the text summary prints one line per kind instead of one per table: what
+// failed, how many tables, the first error (which names the path), and what to do. The JSON
+// document still lists each table's error, and the same lines under "summary".
 //
 // Thread-safety: plain values.
 #ifndef FERRY_PULL_REPORT_H_
@@ -25,12 +32,15 @@
 #include <string>
 #include <vector>
 
+#include "ferry/status.h"
+
 namespace ferry::pull {
 
 struct EntryErrorReport {
   std::string package;  // data_packages only
   std::string name;     // table name, or the domain slug for memory_domains
   std::string error;
+  StatusCode code = StatusCode::kOk;  // the failure's code (kOk: not recorded)
 };
 
 struct TypeReport {
@@ -58,13 +68,20 @@ struct SyncReport {
   int total_errors() const;
 };
 
+// True for the codes summed up in one line (kNoSpace, kPermissionDenied).
+bool IsDiskErrorCode(StatusCode code);
+
+// One line per disk error code present, e.g. "error: 3 tables not synced: no space left on
+// the disk (first: <message>); free space on that filesystem and run `ferry pull` again".
+std::vector<std::string> DiskErrorSummaries(const SyncReport& report);
+
 nlohmann::json SyncReportToJson(const SyncReport& report);
 
 // One line per type saying what it counts, e.g.
 //   direct tables: 1 added, 0 updated, 0 removed
 //   data packages (table references): 5 added in 2 packages, 0 updated, 1 removed from 1 package
 //   memory domains: 1 added, 0 updated, 0 removed
-// then each error, violation, healed item and note on its own line, then the bytes and time.
+// then each error (but disk errors: DiskErrorSummaries), violation, healed item and note on its own line, then the bytes and time.
 std::string FormatSyncReportText(const SyncReport& report);
 
 }  // namespace ferry::pull

@@ -36,5 +36,58 @@ TEST(SyncReportTest, JsonKeepsTheSeedsCountsAndAddsPackages) {
   EXPECT_FALSE(j["direct_tables"].contains("packages"));
 }
 
+// Issue 9 item 2: a full disk printed one error line per table; it is one line in all.
+TEST(SyncReportTest, DiskErrorsAreOneSummaryLineNotOnePerTable) {
+  SyncReport r;
+  const std::string enospc =
+      "download of table t1: write /ws/.ferry/partial/t1.abc.part: No space left on device";
+  r.direct_tables.errors.push_back({"", "a", enospc, StatusCode::kNoSpace});
+  r.data_packages.errors.push_back(
+      {"sales", "b", "download of table t2 not attempted after a disk error: " + enospc,
+       StatusCode::kNoSpace});
+  r.data_packages.errors.push_back(
+      {"sales", "c", "table t3: bytes from http://x/t3 do not verify", StatusCode::kCorruption});
+  r.memory_domains.errors.push_back({"", "playbook",
+                                     "open /ws/memory/playbook/.tmp: No space left on device",
+                                     StatusCode::kNoSpace});
+  r.memory_domains.errors.push_back(
+      {"", "notes", "mkdir /ws/memory/notes: Permission denied", StatusCode::kPermissionDenied});
+
+  EXPECT_EQ(DiskErrorSummaries(r),
+            (std::vector<std::string>{
+                "error: 2 tables and 1 memory bundle not synced: not enough space on the disk "
+                "(first: " +
+                    enospc +
+                    "); free space on that filesystem and run `ferry pull` "
+                    "again (what synced is kept)",
+                "error: 1 memory bundle not synced: permission denied (first: mkdir "
+                "/ws/memory/notes: Permission denied); make the workspace writable by this user "
+                "and run `ferry pull` again (what synced is kept)"}));
+  EXPECT_EQ(FormatSyncReportText(r),
+            "direct tables: 0 added, 0 updated, 0 removed, 1 failed\n"
+            "data packages (table references): 0 added, 0 updated, 0 removed, 2 failed\n"
+            "  error: sales/c: table t3: bytes from http://x/t3 do not verify\n"
+            "memory domains: 0 added, 0 updated, 0 removed, 2 failed\n"
+            "  " +
+                DiskErrorSummaries(r)[0] +
+                "\n"
+                "  " +
+                DiskErrorSummaries(r)[1] +
+                "\n"
+                "0 bytes downloaded in 0.00 s\n");
+  nlohmann::json j = SyncReportToJson(r);
+  EXPECT_EQ(j["summary"].size(), 2u);
+  EXPECT_EQ(j["direct_tables"]["errors"].size(), 1u) << "each table's error stays in the JSON";
+  EXPECT_EQ(j["data_packages"]["errors"].size(), 2u);
+}
+
+TEST(SyncReportTest, NoDiskErrorNoSummary) {
+  SyncReport r;
+  r.direct_tables.errors.push_back({"", "a", "boom", StatusCode::kCorruption});
+  EXPECT_TRUE(DiskErrorSummaries(r).empty());
+  EXPECT_TRUE(SyncReportToJson(r)["summary"].empty());
+  EXPECT_NE(FormatSyncReportText(r).find("  error: a: boom\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ferry::pull

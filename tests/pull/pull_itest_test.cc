@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -68,6 +69,19 @@ class FakeServer {
       }
       if (!Authorized(req, res)) return;
       const std::string id = req.matches[1];
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (auto to = redirects_.find(id); to != redirects_.end()) {
+          paths_.push_back(req.path);
+          res.set_redirect(to->second, 302);
+          return;
+        }
+        if (endless_.count(id)) {
+          paths_.push_back(req.path);
+          StreamEndlessly(res);
+          return;
+        }
+      }
       std::string body;
       int fail_status = 0;
       size_t die_after = 0;
@@ -149,6 +163,18 @@ class FakeServer {
     die_requests_ = requests;
     die_after_ = after_bytes;
   }
+  // Serves `id` as a body that does not end: chunked, kEndlessCap bytes at most (the test's
+  // own bound), whatever the manifest announces.
+  void ServeEndlessly(const std::string& id) {
+    std::lock_guard<std::mutex> l(mu_);
+    endless_.insert(id);
+  }
+  void RedirectTo(const std::string& id, const std::string& location) {
+    std::lock_guard<std::mutex> l(mu_);
+    redirects_[id] = location;
+  }
+  // True once an endless body was written out to its cap: the client read it all.
+  bool endless_completed() const { return endless_completed_.load(); }
   std::vector<std::string> ranges() {
     std::lock_guard<std::mutex> l(mu_);
     return ranges_;
@@ -175,6 +201,22 @@ class FakeServer {
     return false;
   }
 
+  static constexpr size_t kEndlessCap = size_t{32} << 20;
+
+  void StreamEndlessly(httplib::Response& res) {
+    res.status = 200;
+    res.set_chunked_content_provider(
+        "application/octet-stream", [this](size_t offset, httplib::DataSink& sink) {
+          static const std::string chunk(size_t{64} << 10, 'x');
+          if (offset >= kEndlessCap) {
+            endless_completed_ = true;
+            sink.done();
+            return true;
+          }
+          return sink.write(chunk.data(), chunk.size());  // false: the client hung up
+        });
+  }
+
   testing::LoopbackHttpServer http_;
   std::mutex mu_;
   json manifest_;
@@ -183,9 +225,62 @@ class FakeServer {
   int die_requests_ = 0;
   size_t die_after_ = 0;
   std::vector<std::string> ranges_, paths_;
+  std::set<std::string> endless_;
+  std::map<std::string, std::string> redirects_;  // id -> Location
+  std::atomic<bool> endless_completed_{false};
   std::atomic<uint64_t> served_{0};
   std::atomic<int> heads_{0};
 };
+
+// Another origin (another port on loopback): an object store or CDN that needs no token. It
+// serves what it is given and records the Authorization header of every request ("" = none).
+class OtherOrigin {
+ public:
+  OtherOrigin() {
+    http_.server().Get(R"(/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> l(mu_);
+      auth_.push_back(req.get_header_value("Authorization"));
+      auto it = objects_.find(req.path);
+      if (it == objects_.end()) {
+        res.status = 404;
+        return;
+      }
+      res.set_content(it->second, "application/octet-stream");
+    });
+    http_.Start();
+  }
+  std::string url(const std::string& path) const { return http_.url(path); }
+  void Put(const std::string& path, const std::string& bytes) {
+    std::lock_guard<std::mutex> l(mu_);
+    objects_[path] = bytes;
+  }
+  std::vector<std::string> auth() {
+    std::lock_guard<std::mutex> l(mu_);
+    return auth_;
+  }
+
+ private:
+  testing::LoopbackHttpServer http_;
+  std::mutex mu_;
+  std::map<std::string, std::string> objects_;  // path -> bytes
+  std::vector<std::string> auth_;
+};
+
+size_t CountOf(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Names under .ferry/partial ("" when none, or no such directory).
+std::string PartialsLeft(const WorkspaceLayout& layout) {
+  std::string names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(layout.partial_dir(), ec)) {
+    names += e.path().filename().string() + " ";
+  }
+  return names;
+}
 
 struct RunResult {
   int exit_code = -1;
@@ -352,6 +447,107 @@ TEST_F(PullBinaryTest, WrongBytesKeepTheOldFileAndFailThatTable) {
   EXPECT_EQ(j["direct_tables"]["updated"], 1);  // eu
   EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "fx")), Parquet("fx", 1, 4000));
   EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "eu")), Parquet("eu", 2, 4000));
+}
+
+// Issue 9 item 2: a server that announced 10 bytes and streamed forever filled the disk.
+TEST_F(PullBinaryTest, EndlessBodyIsCutAtTheAnnouncedSizeAndTheOldFileKept) {
+  server_.SetFile("fx", Parquet("fx", 1, 4000));
+  server_.SetManifest({{"direct_tables", json::array({server_.Entry("fx", "fx")})},
+                       {"data_packages", json::array()},
+                       {"memory_domains", json::array()}});
+  ASSERT_EQ(Pull().exit_code, 0);
+  server_.ServeEndlessly("fx");
+  json fx = server_.Entry("fx", "fx");
+  fx["size_bytes"] = 10;
+  fx["md5"] = fx["hash"] = Md5("0123456789");
+  server_.SetManifest({{"direct_tables", json::array({fx})},
+                       {"data_packages", json::array()},
+                       {"memory_domains", json::array()}});
+  RunResult r = Pull("--json");
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  json j = json::parse(r.out);
+  ASSERT_EQ(j["direct_tables"]["errors"].size(), 1u) << r.out;
+  EXPECT_EQ(j["direct_tables"]["errors"][0]["name"], "fx");
+  EXPECT_NE(j["direct_tables"]["errors"][0]["error"].get<std::string>().find(
+                "more bytes than the 10 the manifest announces"),
+            std::string::npos)
+      << r.out;
+  EXPECT_LE(j["bytes_downloaded"].get<uint64_t>(), 3u * 10u) << "each attempt stops at 10";
+  EXPECT_FALSE(server_.endless_completed()) << "the client read the whole endless body";
+  EXPECT_EQ(PartialsLeft(layout_), "");
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "fx")), Parquet("fx", 1, 4000));
+}
+
+// Issue 9 item 2: the free space is checked before a download starts.
+TEST_F(PullBinaryTest, TableLargerThanTheFreeSpaceIsRefusedUpFrontInOneLine) {
+  server_.SetFile("fx", Parquet("fx", 1, 4000));
+  server_.SetFile("huge", Parquet("huge", 1, 5000));
+  json huge = server_.Entry("huge", "huge");
+  huge["size_bytes"] = uint64_t{1} << 60;  // no disk holds an exbibyte
+  server_.SetManifest({{"direct_tables", json::array({server_.Entry("fx", "fx"), huge})},
+                       {"data_packages", json::array()},
+                       {"memory_domains", json::array()}});
+  RunResult r = Pull();
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  EXPECT_EQ(CountOf(r.out, "error:"), 1u) << r.out;
+  EXPECT_NE(r.out.find("error: 1 table not synced: not enough space on the disk (first: not "
+                       "enough disk space for table huge: it needs "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("free space on that filesystem and run `ferry pull` again"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(CountOf(r.err, "huge"), 0u) << "no per-table line on stderr either: " << r.err;
+  std::vector<std::string> paths = server_.paths();
+  EXPECT_EQ(std::count(paths.begin(), paths.end(), "/api/data/huge/download"), 0);
+  EXPECT_EQ(PartialsLeft(layout_), "");
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "fx")), Parquet("fx", 1, 4000));
+}
+
+// Issue 9 item 3: an absolute parquet_url or bundle_url on another origin received the token.
+TEST_F(PullBinaryTest, AnotherOriginIsFetchedWithoutTheToken) {
+  OtherOrigin cdn;
+  server_.SetFile("fx", Parquet("fx", 1, 4000));
+  server_.SetFile("eu", Parquet("eu", 1, 3000));
+  cdn.Put("/bucket/eu.parquet", Parquet("eu", 1, 3000));
+  cdn.Put("/bundles/playbook.md", "# Playbook\n");
+  json eu = server_.Entry("eu", "eu");
+  eu["parquet_url"] = cdn.url("/bucket/eu.parquet");  // same host, another port
+  server_.SetManifest(
+      {{"direct_tables", json::array({server_.Entry("fx", "fx"), eu})},
+       {"data_packages", json::array()},
+       {"memory_domains", json::array({{{"slug", "playbook"},
+                                        {"name", "Playbook"},
+                                        {"md5", "tok1"},
+                                        {"bundle_url", cdn.url("/bundles/playbook.md")}}})}});
+  RunResult r = Pull("--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(ReadFile(layout_.reference_path(layout_.direct_dir(), "eu")), Parquet("eu", 1, 3000));
+  EXPECT_EQ(ReadFile(layout_.bundle_path("playbook")), "# Playbook\n");
+  EXPECT_EQ(cdn.auth(), (std::vector<std::string>{"", ""}))
+      << "the other origin received the catalog's token";
+  std::vector<std::string> paths = server_.paths();
+  EXPECT_EQ(std::count(paths.begin(), paths.end(), "/api/data/fx/download"), 1)
+      << "the server's own origin still gets it (it refuses requests without)";
+}
+
+TEST_F(PullBinaryTest, RedirectToAnotherOriginIsNotFollowed) {
+  OtherOrigin elsewhere;
+  server_.SetFile("fx", Parquet("fx", 1, 4000));
+  elsewhere.Put("/fx", Parquet("fx", 1, 4000));
+  server_.RedirectTo("fx", elsewhere.url("/fx"));
+  server_.SetManifest({{"direct_tables", json::array({server_.Entry("fx", "fx")})},
+                       {"data_packages", json::array()},
+                       {"memory_domains", json::array()}});
+  RunResult r = Pull("--json");
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  json j = json::parse(r.out);
+  ASSERT_EQ(j["direct_tables"]["errors"].size(), 1u) << r.out;
+  EXPECT_NE(j["direct_tables"]["errors"][0]["error"].get<std::string>().find("redirected to " +
+                                                                             elsewhere.url("/fx")),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(elsewhere.auth().empty()) << "a redirect was followed";
 }
 
 TEST_F(PullBinaryTest, RefusedTokenExitsThree) {
@@ -551,7 +747,7 @@ TEST_F(PullBinaryTest, EditedStateNamingAFileElsewhereIsAnAuditErrorAndNeverTouc
 
 // Issue 9: `ferry audit --workspace /nonexistent` (or /etc) said "0 violation(s)".
 TEST_F(PullBinaryTest, AuditOfADirectoryThatIsNoWorkspaceIsAUsageError) {
-  for (const std::string dir : {tmp_.Join("nonexistent"), std::string("/etc")}) {
+  for (const std::string& dir : {tmp_.Join("nonexistent"), std::string("/etc")}) {
     RunResult r = Ferry("audit --workspace '" + dir + "'");
     EXPECT_EQ(r.exit_code, 2) << dir << r.out;
     EXPECT_EQ(r.err, "ferry: " + dir +
