@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <set>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -74,6 +75,10 @@ struct Inode {
   int64_t ctime_ns = 0;
   std::string data;  // regular: contents; symlink: target
   std::map<std::string, std::shared_ptr<Inode>> children;  // directories, sorted by name
+  // What a crash that loses unsynced state leaves: the contents as of the last Sync, the
+  // entries as of the last SyncDir (see MemEnv::SimulateCrash).
+  std::string durable_data;
+  std::map<std::string, std::shared_ptr<Inode>> durable_children;
 };
 
 }  // namespace mem_env_internal
@@ -270,6 +275,8 @@ class MemWritableFile final : public WritableFile {
 
   Status Sync() override {
     if (closed_) return Status::IoError("fsync " + path_ + ": file is already closed");
+    std::lock_guard<std::mutex> lock(state_->mu);
+    node_->durable_data = node_->data;
     return Status::OK();
   }
 
@@ -523,6 +530,7 @@ Status MemEnv::SyncDir(const std::string& path) {
   if (err == 0 && !l.node) err = ENOENT;
   if (err == 0 && l.node->type != FileType::kDirectory) err = ENOTDIR;
   if (err) return MemError("open", path, err);
+  l.node->durable_children = l.node->children;
   return Status::OK();
 }
 
@@ -535,7 +543,7 @@ Status MemEnv::Symlink(const std::string& target, const std::string& link_path) 
   if (err == 0 && !State::CanModify(*l.parent)) err = EACCES;
   if (err) return MemError("symlink", TwoPaths(link_path, target), err);
   auto node = state_->NewInode(FileType::kSymlink, 0777);
-  node->data = target;
+  node->data = node->durable_data = target;  // written with the inode: durable with its entry
   state_->Link(l.parent.get(), l.name, std::move(node));
   return Status::OK();
 }
@@ -619,6 +627,55 @@ void MemEnv::SleepForMicros(int64_t micros) {
   AdvanceClock(micros * 1000);
   // Let a thread we are "waiting" for run, so polling loops on MemEnv make progress.
   std::this_thread::yield();
+}
+
+namespace {
+
+// Applies `fn` once to every inode reachable from `root` through `children`.
+template <typename Fn>
+void ForEachInode(Inode* root, Fn fn) {
+  std::set<Inode*> seen;
+  std::vector<Inode*> todo{root};
+  while (!todo.empty()) {
+    Inode* n = todo.back();
+    todo.pop_back();
+    if (!seen.insert(n).second) continue;
+    fn(n);
+    for (const auto& [name, child] : n->children) todo.push_back(child.get());
+  }
+}
+
+}  // namespace
+
+void MemEnv::MarkAllDurable() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  ForEachInode(state_->root.get(), [](Inode* n) {
+    if (n->type == FileType::kDirectory) {
+      n->durable_children = n->children;
+    } else {
+      n->durable_data = n->data;
+    }
+  });
+}
+
+void MemEnv::SimulateCrash(CrashOutcome outcome) {
+  if (outcome == CrashOutcome::kKernelKeptEverything) return;
+  std::lock_guard<std::mutex> lock(state_->mu);
+  // Directories first take back their durable entries (children are visited after their
+  // parent, so only what is durably reachable is restored), then link counts are recounted.
+  std::vector<Inode*> names;
+  ForEachInode(state_->root.get(), [&](Inode* n) {
+    if (n->type == FileType::kDirectory) {
+      n->children = n->durable_children;
+      for (const auto& [name, child] : n->children) {
+        if (child->type != FileType::kDirectory) names.push_back(child.get());
+      }
+    } else {
+      n->data = n->durable_data;
+      n->nlink = 0;
+    }
+  });
+  for (Inode* n : names) ++n->nlink;
 }
 
 std::unique_ptr<Env> NewMemEnv() { return std::make_unique<MemEnv>(); }

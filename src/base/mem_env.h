@@ -18,7 +18,15 @@
 // - FreeSpace reports a number the test sets (SetFreeSpace; kDefaultFreeSpace until then) for
 //   any existing path; writes do not consume it and are never refused for space (a full disk
 //   mid-write is FaultInjectionEnv's job).
-// Writes are visible to readers immediately; Sync and SyncDir only check their arguments.
+// Writes are visible to readers immediately. Durability is modelled as a power cut would see
+// it (leveldb's FaultInjectionTestEnv): a file's bytes are durable as of its last
+// WritableFile::Sync, a directory's entries (created, renamed in or out, removed, linked) as of
+// its last SyncDir; a symlink's target is durable with its entry. SimulateCrash(kLoseUnsynced)
+// turns the tree into that durable image: unsynced appends vanish, a file created since its
+// directory's last sync vanishes, a rename whose directories were not synced comes back under
+// its old name. Modes and times are not rolled back (nothing in ferry depends on their
+// durability). MarkAllDurable makes the present durable (a test's setup; the kernel's
+// writeback between two runs).
 //
 // Thread-safety: all state sits behind one mutex, so every method may be called from any
 // thread. Files and locks keep the state alive, so they may outlive the MemEnv object.
@@ -49,6 +57,17 @@ class MemEnv : public Env {
   void AdvanceClock(int64_t nanos);
   // What FreeSpace reports from now on, for every path.
   void SetFreeSpace(uint64_t bytes);
+
+  // What a simulated crash leaves behind.
+  enum class CrashOutcome {
+    kKernelKeptEverything,  // every write, rename and removal had reached the disk
+    kLoseUnsynced,          // only what was synced survives (see the header comment)
+  };
+  // Everything as it is now becomes durable, as if synced.
+  void MarkAllDurable();
+  // Leaves the tree as `outcome` says a crash at this moment would. Open files and held locks
+  // of the "dead" process must not be used afterwards.
+  void SimulateCrash(CrashOutcome outcome);
 
   Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,

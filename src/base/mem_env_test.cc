@@ -136,5 +136,124 @@ TEST_F(MemEnvTest, DirectoryLinkCountCountsSubdirectories) {
   EXPECT_EQ(env_.Stat("/w/d/y")->mode, 0700u);
 }
 
+// The crash model (issue 10): what a power cut leaves.
+class MemEnvCrashTest : public ::testing::Test {
+ protected:
+  MemEnvCrashTest() {
+    EXPECT_TRUE(CreateDirs(&env_, "/d").ok());
+    env_.MarkAllDurable();
+  }
+  std::string Read(const std::string& path) {
+    Result<std::string> r = ReadFileToString(&env_, path, 1 << 20);
+    return r.ok() ? *r : "<" + r.status().message() + ">";
+  }
+  bool Exists(const std::string& path) { return *PathExists(&env_, path); }
+  void Write(const std::string& path, const std::string& data, bool sync) {
+    auto f = env_.NewWritableFile(path, 0644);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->Append(data).ok());
+    if (sync) ASSERT_TRUE((*f)->Sync().ok());
+    ASSERT_TRUE((*f)->Close().ok());
+  }
+
+  MemEnv env_;
+};
+
+TEST_F(MemEnvCrashTest, UnsyncedAppendsAreLostSyncedOnesKept) {
+  Write("/d/f", "first", /*sync=*/true);
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  auto f = env_.NewAppendableFile("/d/f", 0644);
+  ASSERT_TRUE((*f)->Append(" second").ok());
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_EQ(Read("/d/f"), "first");
+}
+
+TEST_F(MemEnvCrashTest, KernelKeptEverythingOutcomeChangesNothing) {
+  Write("/d/f", "bytes", /*sync=*/false);
+  env_.SimulateCrash(MemEnv::CrashOutcome::kKernelKeptEverything);
+  EXPECT_EQ(Read("/d/f"), "bytes");
+}
+
+TEST_F(MemEnvCrashTest, FileCreatedSinceTheDirectorysLastSyncVanishesEvenIfItsDataWasSynced) {
+  Write("/d/f", "bytes", /*sync=*/true);
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_FALSE(Exists("/d/f"));
+}
+
+TEST_F(MemEnvCrashTest, RenameWithoutSyncDirComesBackUnderTheOldName) {
+  Write("/d/tmp", "new", /*sync=*/true);
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  Write("/d/f", "old", /*sync=*/true);
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  ASSERT_TRUE(env_.Rename("/d/tmp", "/d/f").ok());
+  EXPECT_EQ(Read("/d/f"), "new");
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_EQ(Read("/d/f"), "old");
+  EXPECT_EQ(Read("/d/tmp"), "new");
+}
+
+TEST_F(MemEnvCrashTest, RenameFollowedBySyncDirSurvivesAndSoDoesARemoval) {
+  Write("/d/tmp", "new", /*sync=*/true);
+  Write("/d/gone", "x", /*sync=*/true);
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  ASSERT_TRUE(env_.Rename("/d/tmp", "/d/f").ok());
+  ASSERT_TRUE(env_.RemoveFile("/d/gone").ok());
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_EQ(Read("/d/f"), "new");
+  EXPECT_FALSE(Exists("/d/tmp"));
+  EXPECT_FALSE(Exists("/d/gone"));
+}
+
+TEST_F(MemEnvCrashTest, RemovalWithoutSyncDirComesBack) {
+  Write("/d/f", "kept", /*sync=*/true);
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  ASSERT_TRUE(env_.RemoveFile("/d/f").ok());
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_EQ(Read("/d/f"), "kept");
+}
+
+TEST_F(MemEnvCrashTest, NewDirectoryNeedsItsParentSyncedAndItsEntriesItsOwnSync) {
+  ASSERT_TRUE(env_.CreateDir("/d/sub", 0755).ok());
+  Write("/d/sub/f", "x", /*sync=*/true);
+  ASSERT_TRUE(env_.SyncDir("/d/sub").ok());
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_FALSE(Exists("/d/sub")) << "the parent /d was never synced";
+
+  ASSERT_TRUE(env_.CreateDir("/d/sub", 0755).ok());
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  Write("/d/sub/f", "x", /*sync=*/true);
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_TRUE(Exists("/d/sub"));
+  EXPECT_FALSE(Exists("/d/sub/f")) << "/d/sub was never synced after f was made";
+}
+
+TEST_F(MemEnvCrashTest, HardLinkAndSymlinkAreDurableWithTheirDirectory) {
+  Write("/d/f", "x", /*sync=*/true);
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  ASSERT_TRUE(env_.HardLink("/d/f", "/d/h").ok());
+  ASSERT_TRUE(env_.Symlink("f", "/d/s").ok());
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_FALSE(Exists("/d/h"));
+  EXPECT_FALSE(Exists("/d/s"));
+  EXPECT_EQ(env_.Stat("/d/f")->link_count, 1u);
+
+  ASSERT_TRUE(env_.HardLink("/d/f", "/d/h").ok());
+  ASSERT_TRUE(env_.Symlink("f", "/d/s").ok());
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_EQ(env_.Stat("/d/f")->link_count, 2u);
+  EXPECT_EQ(*env_.ReadLink("/d/s"), "f");
+  EXPECT_EQ(Read("/d/s"), "x");
+}
+
+TEST_F(MemEnvCrashTest, TruncateWithoutSyncIsUndone) {
+  Write("/d/f", "0123456789", /*sync=*/true);
+  ASSERT_TRUE(env_.SyncDir("/d").ok());
+  ASSERT_TRUE(env_.Truncate("/d/f", 3).ok());
+  env_.SimulateCrash(MemEnv::CrashOutcome::kLoseUnsynced);
+  EXPECT_EQ(Read("/d/f"), "0123456789");
+}
+
 }  // namespace
 }  // namespace ferry
