@@ -14,8 +14,9 @@
 // - CrashAfterSteps(n): steps 1..n run; step n+1 and every mutating call after it fail with
 //   kCancelled "injected crash before <op> <path>" - the process has "died". Reads keep
 //   working so the test can inspect the target, then recover with a fresh engine on target().
-//   Bytes appended before the crash reach the target (as if the kernel had them), which is
-//   one of the outcomes a real crash allows.
+//   Every step before the crash reached the target, as if the kernel had kept everything; for
+//   the other outcome a real crash allows, a test over a MemEnv then calls
+//   MemEnv::SimulateCrash(kLoseUnsynced), which drops what was not synced.
 // - SetFreeSpace(n): FreeSpace reports n for every path instead of asking the target (a nearly
 //   full disk without filling one); ClearFreeSpace goes back to the target's answer.
 // A step that fails by injection is not counted in steps() nor logged; a step forwarded to the

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <deque>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -21,14 +21,21 @@ constexpr int kMaxSymlinkHops = 40;  // Linux's MAXSYMLINKS
 // MemEnv assert the messages users will see on a real disk.
 StatusCode CodeForErrno(int err) {
   switch (err) {
-    case ENOENT: return StatusCode::kNotFound;
-    case EEXIST: return StatusCode::kAlreadyExists;
-    case ENOSPC: return StatusCode::kNoSpace;
+    case ENOENT:
+      return StatusCode::kNotFound;
+    case EEXIST:
+      return StatusCode::kAlreadyExists;
+    case ENOSPC:
+      return StatusCode::kNoSpace;
     case EACCES:
-    case EPERM: return StatusCode::kPermissionDenied;
-    case EXDEV: return StatusCode::kNotSupported;
-    case EMLINK: return StatusCode::kTooManyLinks;
-    default: return StatusCode::kIoError;
+    case EPERM:
+      return StatusCode::kPermissionDenied;
+    case EXDEV:
+      return StatusCode::kNotSupported;
+    case EMLINK:
+      return StatusCode::kTooManyLinks;
+    default:
+      return StatusCode::kIoError;
   }
 }
 
@@ -73,7 +80,7 @@ struct Inode {
   uint64_t nlink = 0;  // names pointing here (regular files and symlinks)
   int64_t mtime_ns = 0;
   int64_t ctime_ns = 0;
-  std::string data;  // regular: contents; symlink: target
+  std::string data;                                        // regular: contents; symlink: target
   std::map<std::string, std::shared_ptr<Inode>> children;  // directories, sorted by name
   // What a crash that loses unsynced state leaves: the contents as of the last Sync, the
   // entries as of the last SyncDir (see MemEnv::SimulateCrash).
@@ -91,8 +98,8 @@ struct MemEnv::State {
   std::shared_ptr<Inode> root;
   uint64_t device = 0;
   uint64_t next_ino = 1;
-  int64_t elapsed_ns = 0;         // added to both clocks
-  std::map<uint64_t, std::string> locks;  // inode -> holder text
+  int64_t elapsed_ns = 0;                           // added to both clocks
+  std::map<uint64_t, std::string> locks;            // inode -> holder text
   uint64_t free_space = MemEnv::kDefaultFreeSpace;  // what FreeSpace reports
 
   int64_t Now() const { return kClockStartUnixNanos + elapsed_ns; }
@@ -257,8 +264,7 @@ class MemWritableFile final : public WritableFile {
  public:
   MemWritableFile(std::shared_ptr<MemEnv::State> state, std::shared_ptr<Inode> node,
                   std::string path, bool append)
-      : state_(std::move(state)), node_(std::move(node)), path_(std::move(path)),
-        append_(append) {}
+      : state_(std::move(state)), node_(std::move(node)), path_(std::move(path)), append_(append) {}
 
   Status Append(std::string_view data) override {
     if (closed_) return Status::IoError("write " + path_ + ": file is already closed");

@@ -152,7 +152,9 @@ class MemEnvCrashTest : public ::testing::Test {
     auto f = env_.NewWritableFile(path, 0644);
     ASSERT_TRUE(f.ok());
     ASSERT_TRUE((*f)->Append(data).ok());
-    if (sync) ASSERT_TRUE((*f)->Sync().ok());
+    if (sync) {
+      ASSERT_TRUE((*f)->Sync().ok());
+    }
     ASSERT_TRUE((*f)->Close().ok());
   }
 

@@ -66,6 +66,17 @@ bool ForeignEntries(Env* env, const std::string& dir, std::string* names) {
 // sequential, as the crash tests count steps in a fixed order.
 int RemovalJobs(int jobs) { return jobs <= 1 ? 1 : std::max(jobs, kParallelUnlinks); }
 
+// Syncs each directory whose entries removals changed, then forgets them.
+void SyncRemovalDirs(Env* env, std::set<std::string>* dirs) {
+  for (const std::string& dir : *dirs) {
+    Status synced = env->SyncDir(dir);
+    if (!synced.IsNotFound()) {  // a package or bundle directory removed after its entries
+      IgnoreError(synced, "a removal lost to a crash comes back as a file the audit adopts");
+    }
+  }
+  dirs->clear();
+}
+
 }  // namespace
 
 Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDeps& deps,
@@ -181,6 +192,9 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
 
   // 4. Drops: disk first, then the state. The unlinks are independent of each other and
   // their latency is the filesystem's, so they run `jobs` at a time.
+  // Directories whose entries the removals below change: synced before the record that says
+  // the entries are gone, or a crash could bring back a reference the record no longer names.
+  std::set<std::string> removal_dirs;
   std::vector<Status> removed(plan.drops.size());
   ParallelFor(RemovalJobs(deps.jobs), plan.drops.size(), [&](size_t i) {
     removed[i] = deps.linker->RemoveReference(plan.drops[i].previous.ref_path);
@@ -193,12 +207,16 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       continue;
     }
     deps.cache->Forget(d.previous.ref_path);
+    removal_dirs.insert(DirName(d.previous.ref_path));
     EraseEntry(next, d.section, d.package, d.name);
     TypeReport* t = ReportFor(report, d.section);
     ++t->removed;
     if (!d.package.empty()) t->removed_from.insert(d.package);
     release(d.previous.shared_path);
   }
+  // The references are durably gone before their canonicals leave the store: a crash in
+  // between must not bring back a symlink to nothing.
+  SyncRemovalDirs(env, &removal_dirs);
   std::vector<std::string> unreferenced;
   for (const std::string& shared : released) {
     if (counts.count(shared) == 0) unreferenced.push_back(shared);  // else re-added by a link
@@ -212,6 +230,10 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
   }
   ParallelFor(RemovalJobs(deps.jobs), unreferenced.size(),
               [&](size_t i) { gone[i] = DiscardCanonical(env, layout, unreferenced[i]); });
+  if (!unreferenced.empty()) {
+    removal_dirs.insert(layout.shared_dir());
+    removal_dirs.insert(layout.trash_dir());
+  }
   for (size_t i = 0; i < unreferenced.size(); ++i) {
     const std::string& shared = unreferenced[i];
     const Status& s = gone[i];
@@ -238,6 +260,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" + names +
                               ")");
     }
+    removal_dirs.insert(layout.data_dir());
     next->data_packages.erase(slug);
   }
 
@@ -273,6 +296,8 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       continue;
     }
     const std::string dir = DirName(path);
+    removal_dirs.insert(dir);
+    removal_dirs.insert(DirName(dir));
     Status rd = env->RemoveDir(dir);
     if (!rd.ok() && !rd.IsNotFound()) {
       std::string names;
@@ -287,6 +312,8 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     next->memory_domains.erase(d.slug);
     ++report->memory_domains.removed;
   }
+
+  SyncRemovalDirs(env, &removal_dirs);
 
   // 6. The record.
   next->last_sync_unix = env->NowUnixNanos() / 1000000000;

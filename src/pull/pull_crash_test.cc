@@ -1,6 +1,10 @@
 // Crash and I/O-error tests for the pull (issue 3 "What it must show"): a pull from manifest M1
 // to M2 is stopped at every mutating step in turn (FaultInjectionEnv::CrashAfterSteps), and
-// fails with ENOSPC / EIO at each kind of operation. Each time:
+// fails with ENOSPC / EIO at each kind of operation; the overlapped pull (default --jobs) is
+// stopped at pseudo-random steps over fixed seeds. Every crash is taken with both outcomes a
+// real one allows (MemEnv::CrashOutcome): the kernel kept every write, or everything not
+// synced (file data since its last fsync, directory entries since the directory's last fsync)
+// is lost. Each time:
 //   - right after the failure, before any recovery, every reference path and bundle that
 //     exists shows a complete, correct version (M1's or M2's bytes), never partial bytes, and
 //     every reference that both M1 and M2 hold still exists;
@@ -41,23 +45,22 @@ struct Versions {
 // one leaves and one arrives.
 void SetManifest(FakeCatalog* c, int which) {
   if (which == 1) {
-    for (auto [id, v] : std::map<std::string, int>{{"tbl_a", 1}, {"tbl_o", 1}, {"tbl_x", 1},
-                                                    {"tbl_z", 1}}) {
+    for (auto [id, v] :
+         std::map<std::string, int>{{"tbl_a", 1}, {"tbl_o", 1}, {"tbl_x", 1}, {"tbl_z", 1}}) {
       c->SetTable(id, TableBytes(id, v));
     }
     c->SetBundle("ops", BundleBytes("ops", 1));
     c->SetBundle("finance", BundleBytes("finance", 1));
-    c->SetManifest(
-        json::array({c->Entry("tbl_a", "a")}),
-        json::array({Package("sales", json::array({c->Entry("tbl_o", "orders"),
-                                                   c->Entry("tbl_a", "a"),
-                                                   c->Entry("tbl_z", "z")})),
-                     Package("old", json::array({c->Entry("tbl_x", "x")}))}),
-        json::array({c->Domain("ops"), c->Domain("finance")}));
+    c->SetManifest(json::array({c->Entry("tbl_a", "a")}),
+                   json::array({Package("sales", json::array({c->Entry("tbl_o", "orders"),
+                                                              c->Entry("tbl_a", "a"),
+                                                              c->Entry("tbl_z", "z")})),
+                                Package("old", json::array({c->Entry("tbl_x", "x")}))}),
+                   json::array({c->Domain("ops"), c->Domain("finance")}));
     return;
   }
-  for (auto [id, v] : std::map<std::string, int>{{"tbl_a", 2}, {"tbl_o", 1}, {"tbl_x", 1},
-                                                  {"tbl_n", 1}, {"tbl_y", 1}}) {
+  for (auto [id, v] : std::map<std::string, int>{
+           {"tbl_a", 2}, {"tbl_o", 1}, {"tbl_x", 1}, {"tbl_n", 1}, {"tbl_y", 1}}) {
     c->SetTable(id, TableBytes(id, v));
   }
   c->SetBundle("ops", BundleBytes("ops", 2));
@@ -65,8 +68,7 @@ void SetManifest(FakeCatalog* c, int which) {
   c->SetManifest(
       json::array({c->Entry("tbl_a", "a"), c->Entry("tbl_n", "n")}),
       json::array({Package("sales", json::array({c->Entry("tbl_o", "orders"),
-                                                 c->Entry("tbl_a", "a"),
-                                                 c->Entry("tbl_y", "y")})),
+                                                 c->Entry("tbl_a", "a"), c->Entry("tbl_y", "y")})),
                    Package("new", json::array({c->Entry("tbl_x", "x")}))}),
       json::array({c->Domain("ops"), c->Domain("ml")}));
 }
@@ -116,7 +118,13 @@ void ExpectNoPartialBytes(Env* env, const WorkspaceLayout& l, const std::string&
   }
 }
 
-class PullCrashTest : public ::testing::TestWithParam<const char*> {
+// A link order and what the crash leaves (MemEnv::CrashOutcome).
+struct CrashCase {
+  const char* order;
+  MemEnv::CrashOutcome outcome;
+};
+
+class PullCrashTest : public ::testing::TestWithParam<CrashCase> {
  protected:
   struct World {
     MemEnv mem;
@@ -130,7 +138,7 @@ class PullCrashTest : public ::testing::TestWithParam<const char*> {
     o.server_url = testing::kServer;
     o.jobs = 1;  // deterministic step order, so step k means the same thing on every run
     o.retry.max_attempts = 1;
-    o.link_order = *ParseLinkOrder(GetParam());
+    o.link_order = *ParseLinkOrder(GetParam().order);
     return o;
   }
 
@@ -142,10 +150,15 @@ class PullCrashTest : public ::testing::TestWithParam<const char*> {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->report.total_errors(), 0);
     ExpectInvariants(&w->mem, WorkspaceLayout(kRoot), w->catalog, "M1");
+    // Between two pulls the kernel writes everything back: M1 is on the disk.
+    w->mem.MarkAllDurable();
     SetManifest(&w->catalog, 2);
     w->mem.AdvanceClock(10'000'000'000);
     return w;
   }
+
+  // The process died at the injected crash; the machine may have lost what was not synced.
+  void Crash(World* w) { w->mem.SimulateCrash(GetParam().outcome); }
 
   void RecoverAndCheck(World* w, const std::string& where) {
     w->mem.AdvanceClock(10'000'000'000);
@@ -176,6 +189,7 @@ TEST_P(PullCrashTest, CrashAtEveryStepThenNextPullConverges) {
     Result<PullOutcome> crashed = RunPull(&faulty, &w->http, Options());
     (void)crashed;  // failing or partially failing is the point
     EXPECT_TRUE(faulty.crashed()) << where;
+    Crash(w.get());
     ExpectNoPartialBytes(&w->mem, WorkspaceLayout(kRoot), where + ", before recovery");
     RecoverAndCheck(w.get(), where);
     if (HasFailure()) {
@@ -187,10 +201,10 @@ TEST_P(PullCrashTest, CrashAtEveryStepThenNextPullConverges) {
 }
 
 TEST_P(PullCrashTest, NoSpaceOrIoErrorAtEachKindOfOperationKeepsPreviousFiles) {
-  const FaultOp kOps[] = {FaultOp::kOpenWrite, FaultOp::kAppend,    FaultOp::kSync,
-                          FaultOp::kClose,     FaultOp::kChmod,     FaultOp::kTruncate,
-                          FaultOp::kRemove,    FaultOp::kRename,    FaultOp::kCreateDir,
-                          FaultOp::kRemoveDir, FaultOp::kSyncDir,   FaultOp::kSymlink,
+  const FaultOp kOps[] = {FaultOp::kOpenWrite, FaultOp::kAppend,  FaultOp::kSync,
+                          FaultOp::kClose,     FaultOp::kChmod,   FaultOp::kTruncate,
+                          FaultOp::kRemove,    FaultOp::kRename,  FaultOp::kCreateDir,
+                          FaultOp::kRemoveDir, FaultOp::kSyncDir, FaultOp::kSymlink,
                           FaultOp::kHardLink,  FaultOp::kReflink};
   for (FaultOp op : kOps) {
     for (StatusCode code : {StatusCode::kNoSpace, StatusCode::kIoError}) {
@@ -221,13 +235,56 @@ TEST_P(PullCrashTest, NoSpaceOrIoErrorAtEachKindOfOperationKeepsPreviousFiles) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(LinkStrategies, PullCrashTest,
-                         ::testing::Values("symlink", "hardlink",
-                                           "reflink,symlink,hardlink,copy", "copy"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                           std::string n = info.param;
-                           return n.substr(0, n.find(','));
-                         });
+// The default --jobs path: downloads, links and removals overlap, so step k is not the same
+// operation from run to run. Crashes at pseudo-random step counts over fixed seeds; after each,
+// no reference shows partial bytes and a recovery pull converges.
+TEST_P(PullCrashTest, OverlappedPullCrashedAtRandomStepsRecovers) {
+  PullOptions parallel = Options();
+  parallel.jobs = PullOptions().jobs;
+  int64_t total_steps = 0;
+  {
+    auto w = AtM1();
+    FaultInjectionEnv counting(&w->mem);
+    Result<PullOutcome> r = RunPull(&counting, &w->http, parallel);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    total_steps = counting.steps();
+  }
+  ASSERT_GT(total_steps, 20);
+  for (uint32_t seed = 1; seed <= 24; ++seed) {
+    uint32_t x = seed * 2654435761u;
+    x ^= x >> 13;
+    const int64_t k = static_cast<int64_t>(x % static_cast<uint32_t>(total_steps));
+    const std::string where =
+        "seed " + std::to_string(seed) + ": crash after step " + std::to_string(k);
+    auto w = AtM1();
+    FaultInjectionEnv faulty(&w->mem);
+    faulty.CrashAfterSteps(k);
+    Result<PullOutcome> crashed = RunPull(&faulty, &w->http, parallel);
+    (void)crashed;
+    Crash(w.get());
+    ExpectNoPartialBytes(&w->mem, WorkspaceLayout(kRoot), where + ", before recovery");
+    RecoverAndCheck(w.get(), where);
+    if (HasFailure()) FAIL() << "stopping at " << where;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    LinkStrategiesAndCrashes, PullCrashTest,
+    ::testing::Values(
+        CrashCase{"symlink", MemEnv::CrashOutcome::kKernelKeptEverything},
+        CrashCase{"hardlink", MemEnv::CrashOutcome::kKernelKeptEverything},
+        CrashCase{"reflink,symlink,hardlink,copy", MemEnv::CrashOutcome::kKernelKeptEverything},
+        CrashCase{"copy", MemEnv::CrashOutcome::kKernelKeptEverything},
+        CrashCase{"symlink", MemEnv::CrashOutcome::kLoseUnsynced},
+        CrashCase{"hardlink", MemEnv::CrashOutcome::kLoseUnsynced},
+        CrashCase{"reflink,symlink,hardlink,copy", MemEnv::CrashOutcome::kLoseUnsynced},
+        CrashCase{"copy", MemEnv::CrashOutcome::kLoseUnsynced}),
+    [](const ::testing::TestParamInfo<CrashCase>& info) {
+      std::string n = info.param.order;
+      return n.substr(0, n.find(',')) + (info.param.outcome == MemEnv::CrashOutcome::kLoseUnsynced
+                                             ? "_LoseUnsynced"
+                                             : "_KernelKeptAll");
+    });
 
 }  // namespace
 }  // namespace ferry::pull
