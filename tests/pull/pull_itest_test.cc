@@ -651,6 +651,14 @@ std::string Sh(const std::string& cmd) {
   return WIFEXITED(rc) && WEXITSTATUS(rc) == 0 ? "" : "failed: " + cmd;
 }
 
+// A pull's --json report says nothing was added or removed, per type.
+void ExpectNothingAddedOrRemoved(const json& report) {
+  for (const char* t : {"direct_tables", "data_packages", "memory_domains"}) {
+    EXPECT_EQ(report[t]["added"], 0) << t;
+    EXPECT_EQ(report[t]["removed"], 0) << t;
+  }
+}
+
 // Issue 9: `cp -a A B` then a pull of B removed A's canonicals and references.
 TEST_F(PullBinaryTest, CopiedWorkspaceIsPulledInPlaceAndTheOriginalIsLeftAlone) {
   StandardStack();
@@ -664,11 +672,7 @@ TEST_F(PullBinaryTest, CopiedWorkspaceIsPulledInPlaceAndTheOriginalIsLeftAlone) 
   const size_t requests = server_.paths().size();
   RunResult r = Pull("--json");
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-  json j = json::parse(r.out);
-  for (const char* t : {"direct_tables", "data_packages", "memory_domains"}) {
-    EXPECT_EQ(j[t]["added"], 0) << t;
-    EXPECT_EQ(j[t]["removed"], 0) << t;
-  }
+  ExpectNothingAddedOrRemoved(json::parse(r.out));
   EXPECT_EQ(server_.paths().size(), requests) << "the copy's files are reused, not fetched";
   EXPECT_EQ(Snapshot(original), before) << "the original is untouched";
   const WorkspaceLayout copied(copy);
@@ -701,11 +705,7 @@ TEST_F(PullBinaryTest, CopiedWorkspaceIsPulledInPlaceAndTheOriginalIsLeftAlone) 
   const size_t before_move = server_.paths().size();
   RunResult again = Pull("--json");
   ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
-  json k = json::parse(again.out);
-  for (const char* t : {"direct_tables", "data_packages", "memory_domains"}) {
-    EXPECT_EQ(k[t]["added"], 0) << t;
-    EXPECT_EQ(k[t]["removed"], 0) << t;
-  }
+  ExpectNothingAddedOrRemoved(json::parse(again.out));
   EXPECT_EQ(server_.paths().size(), before_move);
   EXPECT_EQ(Ferry("audit --workspace '" + moved + "'").exit_code, 0);
 }

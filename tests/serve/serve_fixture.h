@@ -7,6 +7,8 @@
 #define FERRY_TESTS_SERVE_SERVE_FIXTURE_H_
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <httplib.h>
 #include <signal.h>
 #include <spawn.h>
@@ -70,6 +72,21 @@ inline std::string FakeParquet(size_t size, unsigned seed) {
     s.replace(size - 4, 4, "PAR1");
   }
   return s;
+}
+
+// A connected TCP socket to 127.0.0.1:`port` that sends nothing (or what the test writes);
+// -1 when the connection is refused.
+inline int ConnectRaw(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 // Runs a command to completion, capturing stdout and stderr; returns the exit code.

@@ -31,20 +31,6 @@ std::string OrdersMd5(const nlohmann::json& m) {
   return m["tables"]["orders"]["hash"];
 }
 
-// A connected TCP socket to the server that sends nothing (or what the test writes).
-int ConnectRaw(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 class ServeRobustnessTest : public ::testing::Test {
  protected:
   void TearDown() override { server_.Kill(); }
