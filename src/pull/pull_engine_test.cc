@@ -408,8 +408,9 @@ TEST_F(PullEngineTest, ServerOnlyTableAnnouncedAsRemoteDropsItsLocalCopy) {
 TEST_F(PullEngineTest, ManifestRequestSaysThatItDownloadsParts) {
   catalog_.SetManifest(json::array(), json::array(), json::array());
   PullOk();
-  ASSERT_FALSE(http_.requests().empty());
-  const HttpRequest& req = http_.requests().front();
+  const std::vector<HttpRequest> requests = http_.requests();  // a copy: keep it alive
+  ASSERT_FALSE(requests.empty());
+  const HttpRequest& req = requests.front();
   EXPECT_EQ(req.url, catalog_.ManifestUrl());
   const std::pair<std::string, std::string> features{"X-Ferry-Features", "parts"};
   EXPECT_NE(std::find(req.headers.begin(), req.headers.end(), features), req.headers.end());
