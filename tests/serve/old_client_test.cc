@@ -61,19 +61,18 @@ class OldClientTest : public ::testing::Test {
     const size_t at = yaml.find(line + from);
     ASSERT_NE(at, std::string::npos) << yaml;
     yaml.replace(at + line.size(), from.size(), to);
+    // The server logs a reload once the new catalog serves (on SIGHUP, or its own poll if that
+    // comes first): counted before the change, waited for after it; no polling.
+    const size_t reloads = server_.CountOf("catalog reloaded");
     WriteFile(Catalog() + ".tmp", yaml);
     fs::rename(Catalog() + ".tmp", Catalog());
     server_.Signal(SIGHUP);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    for (;;) {
-      auto r = Get("/api/sync/manifest", "demo-token-ana");
-      if (r && r->status == 200 &&
-          nlohmann::json::parse(r->body)["tables"]["payments_raw"]["server_only"] == server_only) {
-        return;
-      }
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << server_.stderr_text();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    ASSERT_TRUE(server_.WaitForCount("catalog reloaded", reloads + 1, std::chrono::seconds(20)))
+        << server_.stderr_text();
+    auto r = Get("/api/sync/manifest", "demo-token-ana");
+    ASSERT_TRUE(r && r->status == 200) << server_.stderr_text();
+    ASSERT_EQ(nlohmann::json::parse(r->body)["tables"]["payments_raw"]["server_only"], server_only)
+        << r->body;
   }
 
   static std::string Demo(const std::string& rel) {

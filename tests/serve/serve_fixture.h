@@ -193,6 +193,17 @@ class ServeProcess {
            err_.find(text) != std::string::npos;
   }
 
+  // Waits until stderr contains `text` at least `n` times, or the deadline / EOF.
+  bool WaitForCount(const std::string& text, size_t n, std::chrono::milliseconds deadline) {
+    auto count = [&] {
+      size_t k = 0;
+      for (size_t p = err_.find(text); p != std::string::npos; p = err_.find(text, p + 1)) ++k;
+      return k;
+    };
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, deadline, [&] { return count() >= n || eof_; }) && count() >= n;
+  }
+
   size_t CountOf(const std::string& text) {
     std::lock_guard<std::mutex> lock(mu_);
     size_t n = 0;
