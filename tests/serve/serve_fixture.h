@@ -7,11 +7,11 @@
 #define FERRY_TESTS_SERVE_SERVE_FIXTURE_H_
 
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -188,9 +188,9 @@ class ServeProcess {
   // Waits until stderr contains `text` (from any time since start), or the deadline / EOF.
   bool WaitFor(const std::string& text, std::chrono::milliseconds deadline) {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, deadline,
-                        [&] { return err_.find(text) != std::string::npos || eof_; }) &&
-           err_.find(text) != std::string::npos;
+    return cv_.wait_for(lock, deadline, [&] {
+      return err_.find(text) != std::string::npos || eof_;
+    }) && err_.find(text) != std::string::npos;
   }
 
   // Waits until stderr contains `text` at least `n` times, or the deadline / EOF.
@@ -310,12 +310,16 @@ class SampleCatalog {
            "memory/playbook}\n"
            "users:\n"
            "  - name: ana\n"
-           "    token_sha256: " + HashHex(HashAlgorithm::kSha256, "tok-ana") + "\n"
+           "    token_sha256: " +
+           HashHex(HashAlgorithm::kSha256, "tok-ana") +
+           "\n"
            "    grants: {packages: [sales, onboarding], memory_domains: [playbook], tables: "
            "[events]}\n"
            "    stack: {packages: [sales], memory_domains: [playbook], direct_tables: [events]}\n"
            "  - name: bo\n"
-           "    token_sha256: " + HashHex(HashAlgorithm::kSha256, "tok-bo") + "\n"
+           "    token_sha256: " +
+           HashHex(HashAlgorithm::kSha256, "tok-bo") +
+           "\n"
            "    grants: {packages: [finance, onboarding]}\n"
            "    stack: {packages: [finance]}\n";
   }
