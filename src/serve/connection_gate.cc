@@ -11,14 +11,10 @@
 #include <cstring>
 #include <string_view>
 
+#include "serve/steady_now.h"
+
 namespace ferry::serve {
 namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::string_view kEndOfHead = "\r\n\r\n";
 
@@ -68,7 +64,7 @@ void ConnectionGate::Stop() {
 }
 
 void ConnectionGate::Add(std::unique_ptr<ClientConnection> connection) {
-  connection->waiting_since_ns = NowNs();
+  connection->waiting_since_ns = SteadyNowNs();
   connection->first_byte_ns = connection->buffered() > 0 ? connection->waiting_since_ns : 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -182,7 +178,7 @@ void ConnectionGate::ExpireDue(int64_t now_ns) {
 void ConnectionGate::Loop() {
   std::vector<epoll_event> events(256);
   for (;;) {
-    int64_t now_ns = NowNs();
+    int64_t now_ns = SteadyNowNs();
     int timeout_ms = 1000;
     if (next_deadline_ns_ != INT64_MAX) {
       const int64_t wait_ms = (next_deadline_ns_ - now_ns) / 1'000'000 + 1;
@@ -190,7 +186,7 @@ void ConnectionGate::Loop() {
     }
     const int n =
         ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms);
-    now_ns = NowNs();
+    now_ns = SteadyNowNs();
     for (int i = 0; i < n; ++i) {
       if (events[i].data.ptr != nullptr) {
         OnReadable(static_cast<ClientConnection*>(events[i].data.ptr), now_ns);

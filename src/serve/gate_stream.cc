@@ -10,23 +10,15 @@
 #include <chrono>
 #include <cstring>
 
+#include "serve/steady_now.h"
+
 namespace ferry::serve {
-namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 bool GateStream::WaitFor(short events, int64_t timeout_ms, bool reading) const {
-  const int64_t start = NowNs();
+  const int64_t start = SteadyNowNs();
   int64_t end = start + timeout_ms * 1'000'000;
   if (reading) end = std::min(end, body_deadline_ns_);
   for (;;) {
-    const int64_t left_ms = (end - NowNs()) / 1'000'000;
+    const int64_t left_ms = (end - SteadyNowNs()) / 1'000'000;
     if (left_ms <= 0) return false;
     pollfd p{c_->fd, events, 0};
     const int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left_ms, 1 << 30)));

@@ -10,15 +10,10 @@
 #include <chrono>
 
 #include "serve/gate_stream.h"
+#include "serve/steady_now.h"
 
 namespace ferry::serve {
 namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // httplib's accept loop enqueues one task per accepted socket; ours only hands the socket
 // to the gate, so it runs at once on the accept thread.
@@ -112,7 +107,7 @@ bool GatedServer::process_and_close_socket(socket_t sock) {
 
 void GatedServer::Serve(std::unique_ptr<ClientConnection> c) {
   GateStream stream(c.get(), options_.read_timeout_ms, options_.write_timeout_ms,
-                    NowNs() + options_.body_timeout_ms * 1'000'000);
+                    SteadyNowNs() + options_.body_timeout_ms * 1'000'000);
   const bool last = c->requests_served + 1 >= options_.keep_alive_max_count;
   bool closed_by_client = false;
   const bool ok = process_request(stream, last, closed_by_client, nullptr);
