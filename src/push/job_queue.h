@@ -27,6 +27,7 @@
 
 #include "ferry/env.h"
 #include "ferry/status.h"
+#include "push/iso_time.h"
 #include "push/job_state.h"
 
 struct sqlite3;
@@ -95,11 +96,6 @@ class JobQueue {
   const RetryPolicy policy_;
   std::mutex mu_;  // one transaction at a time on the one connection
 };
-
-// "2026-01-01T00:00:00Z" for a Unix time; "" for 0.
-std::string FormatIsoUtc(int64_t unix_seconds);
-// The inverse; 0 for "" and for text that is not such a time.
-int64_t ParseIsoUtc(const std::string& text);
 
 }  // namespace ferry::push
 

@@ -212,13 +212,5 @@ TEST_F(JobQueueTest, OpenInAMissingDirectorySaysWhatToCheck) {
                                       "directory exists and is writable)");
 }
 
-TEST(IsoUtcTest, RoundTrip) {
-  EXPECT_EQ(FormatIsoUtc(1767225600), "2026-01-01T00:00:00Z");
-  EXPECT_EQ(ParseIsoUtc("2026-01-01T00:00:00Z"), 1767225600);
-  EXPECT_EQ(FormatIsoUtc(0), "");
-  EXPECT_EQ(ParseIsoUtc(""), 0);
-  EXPECT_EQ(ParseIsoUtc("yesterday"), 0);
-}
-
 }  // namespace
 }  // namespace ferry::push
