@@ -17,11 +17,12 @@ enum class FailureKind {
   kLocalFileVanished,  // the run (or a file of it) is gone locally: terminal
   kMissingBinary,      // rsync / ssh / rclone not installed: terminal
   kLocalIo,            // a local read failed (permission, I/O error): terminal
+  kFatal,              // retrying cannot help (usage error, unknown remote, quota): terminal
   kOther,              // anything else: backoff and retry, like a network failure
 };
 
 // "auth", "network", "hash mismatch", "local file vanished", "missing binary", "local io",
-// "other": the prefix of a job's last_error.
+// "fatal", "other": the prefix of a job's last_error.
 std::string_view FailureKindName(FailureKind kind);
 
 }  // namespace ferry::push

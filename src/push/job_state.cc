@@ -18,6 +18,8 @@ std::string_view FailureKindName(FailureKind kind) {
       return "missing binary";
     case FailureKind::kLocalIo:
       return "local io";
+    case FailureKind::kFatal:
+      return "fatal";
     case FailureKind::kOther:
       return "other";
   }
@@ -108,6 +110,7 @@ JobChange PlanFailure(const Job& job, FailureKind kind, std::string_view message
     case FailureKind::kLocalFileVanished:
     case FailureKind::kMissingBinary:
     case FailureKind::kLocalIo:
+    case FailureKind::kFatal:
       c.to = JobState::kFailed;
       return c;
     case FailureKind::kHashMismatch:

@@ -98,7 +98,7 @@ struct RetryPolicy {
 };
 
 // What a failed attempt (push or verify) of `job` does:
-// - auth, local file vanished, missing binary, local io: failed at once;
+// - auth, local file vanished, missing binary, local io, fatal: failed at once;
 // - hash mismatch: queued for an immediate retry the first time, failed the second;
 // - network, other: queued after BackoffSeconds(attempts), failed once attempts reach
 //   policy.max_attempts.

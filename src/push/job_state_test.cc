@@ -104,8 +104,9 @@ TEST(JobStateTest, ConfiguredAttemptsAreHonoured) {
 }
 
 TEST(JobStateTest, TerminalKindsFailAtOnce) {
-  for (FailureKind kind : {FailureKind::kAuth, FailureKind::kLocalFileVanished,
-                           FailureKind::kMissingBinary, FailureKind::kLocalIo}) {
+  for (FailureKind kind :
+       {FailureKind::kAuth, FailureKind::kLocalFileVanished, FailureKind::kMissingBinary,
+        FailureKind::kLocalIo, FailureKind::kFatal}) {
     JobChange c = PlanFailure(JobIn(S::kRunning), kind, "m", RetryPolicy{}, kNow);
     EXPECT_EQ(c.to, S::kFailed) << FailureKindName(kind);
     EXPECT_EQ(c.attempts, 1);
