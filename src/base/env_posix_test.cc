@@ -1,15 +1,16 @@
 // PosixEnv behaviour that only the real kernel can show: locks across processes, descriptors
 // closed on exec, errno translation of less common errors.
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "base/file_util.h"
 #include "ferry/env.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 namespace ferry {
@@ -39,10 +40,10 @@ int TryLockInChild(const std::string& path, const std::string& expected_holder) 
 int RunChild(const std::string& path, const std::string& expected_holder) {
   pid_t pid = fork();
   if (pid == 0) _exit(TryLockInChild(path, expected_holder));
-  int status = 0;
-  EXPECT_EQ(waitpid(pid, &status, 0), pid);
-  EXPECT_TRUE(WIFEXITED(status));
-  return WEXITSTATUS(status);
+  bool timed_out = false;
+  const int code = testing::WaitForChild(pid, std::chrono::seconds(30), &timed_out);
+  EXPECT_FALSE(timed_out) << "the child trying the lock hung";
+  return code;
 }
 
 TEST_F(PosixEnvTest, LockIsRefusedToAnotherProcessUntilReleased) {

@@ -1,6 +1,10 @@
 // The Env contract (include/ferry/env.h), run against both PosixEnv (in a temp dir) and
 // MemEnv, so the in-memory env that logic tests rely on behaves like the real disk: same
 // codes, same messages.
+#include "ferry/env.h"
+
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,12 +13,10 @@
 #include <string>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "base/file_util.h"
 #include "base/mem_env.h"
-#include "ferry/env.h"
 #include "support/temp_dir.h"
+#include "support/thread_state.h"
 
 namespace ferry {
 namespace {
@@ -343,16 +345,19 @@ TEST_P(EnvTest, LockFileWithWaitBlocksUntilTheHolderReleases) {
   std::atomic<bool> released{false};
   std::atomic<bool> acquired_while_held{false};
   std::atomic<bool> acquired{false};
+  std::atomic<long> waiter_tid{0};
   std::thread waiter([&] {
+    waiter_tid = ::syscall(SYS_gettid);
     auto l = env_->LockFile(lock_path, "waiter", /*wait=*/true);
     if (l.ok()) {
       acquired_while_held = !released.load();
       acquired = true;
     }
   });
-  // Give the waiter time to reach the blocking call; the assertion below does not depend on
-  // it, it only makes the test exercise the blocked path.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Release only once the waiter sleeps in the kernel (in flock, or on MemEnv's condition
+  // variable), so the test exercises the blocked path; bounded, so a waiter that never
+  // blocks fails here instead of hanging.
+  EXPECT_TRUE(testing::WaitUntilThreadSleeps(&waiter_tid, std::chrono::seconds(20)));
   EXPECT_FALSE(acquired.load());
   released = true;
   held->reset();

@@ -11,15 +11,12 @@
 
 #include "base/file_util.h"
 #include "base/mem_env.h"
+#include "support/digests.h"
 
 namespace ferry {
 namespace {
 
-std::string Sha256(std::string_view bytes) {
-  Hasher h(HashAlgorithm::kSha256);
-  h.Update(bytes);
-  return h.FinishHex();
-}
+using testing::Sha256Hex;
 
 // Counts how many files are open for reading at once, to prove the in-flight bound.
 class CountingEnv : public EnvWrapper {
@@ -89,7 +86,7 @@ class ParallelHashTest : public ::testing::Test {
       std::string path = "/f" + std::to_string(i);
       ASSERT_TRUE(WriteFileAtomically(&env_, path, content).ok());
       jobs_.push_back({path, HashAlgorithm::kSha256});
-      expected_.push_back(Sha256(content));
+      expected_.push_back(Sha256Hex(content));
     }
   }
   MemEnv env_;

@@ -1,7 +1,8 @@
 // `ferry hash`: print or check SHA-256 / MD5 digests, byte for byte like GNU sha256sum /
 // md5sum (coreutils 9), with files hashed in parallel. The engine pieces live in base/
-// (hash_targets: what to hash; parallel_hash: hashing in order; checksum_list: the format);
-// this file parses options, renders text or JSON and maps outcomes to exit codes.
+// (hash_targets: what to hash; parallel_hash: hashing in order; checksum_list: the format;
+// checksum_verify: --check's verdicts); this file parses options, renders text or JSON and
+// maps outcomes to exit codes.
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "base/checksum_list.h"
+#include "base/checksum_verify.h"
 #include "base/hash_targets.h"
 #include "base/hasher.h"
 #include "base/parallel_hash.h"
@@ -124,7 +126,8 @@ class JsonArrayWriter {
     if (!enabled_) return;
     // File names need not be UTF-8; JSON strings must be. Replacing invalid bytes (U+FFFD)
     // keeps the output valid; the text mode output stays exact.
-    std::string text = element.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    std::string text =
+        element.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     std::fputs(first_ ? "[\n  " : ",\n  ", stdout);
     std::fputs(text.c_str(), stdout);
     first_ = false;
@@ -228,18 +231,9 @@ class HashCommand : public Command {
     return failed ? kExitPartial : kExitOk;
   }
 
-  // Reads a checksum list: a file through the Env, or standard input for "-".
-  static Result<std::string> ReadList(Env* env, const std::string& path) {
-    FERRY_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> file, env->NewSequentialFile(path));
-    std::string content;
-    std::unique_ptr<char[]> buffer(new char[kHashBufferSize]);
-    while (true) {
-      FERRY_ASSIGN_OR_RETURN(size_t n, file->Read(buffer.get(), kHashBufferSize));
-      if (n == 0) return content;
-      content.append(buffer.get(), n);
-    }
-  }
-
+  // Renders base/checksum_verify.h's verdicts the way sha256sum -c prints them: per file
+  // "<path>: OK|FAILED|FAILED open or read" on stdout (as each is known), reasons and
+  // warnings on stderr.
   int RunCheck(Env* env, std::optional<HashAlgorithm> algo, const GlobalOptions& global) {
     std::vector<std::string> lists = {check_file_};
     lists.insert(lists.end(), paths_.begin(), paths_.end());
@@ -250,43 +244,33 @@ class HashCommand : public Command {
     // one-space "<hex> <path>" for every list that follows (base/checksum_list.h).
     UntaggedForm form = UntaggedForm::kUndecided;
 
+    ChecksumVerifyOptions options;
+    options.algo = algo;
+    options.threads = jobs_;
+    options.ignore_missing = ignore_missing_;
+    options.on_file = [&](const FileCheck& check) { RenderFileCheck(check, global, &json); };
+
     for (const std::string& list : lists) {
       // GNU names standard input this way in its messages.
       const std::string list_name = list == "-" ? "'standard input'" : PrintablePath(list);
-      Result<std::string> content = ReadList(env, list);
+      Result<std::string> content = ReadChecksumList(env, list);
       if (!content.ok()) {
         usage_error = true;
         PrintPathError("cannot read checksum list", list, content.status());
         json.Add({{"list", list}, {"result", "unreadable"}, {"error", content.status().message()}});
         continue;
       }
-      ParsedChecksumList parsed = ParseChecksumList(*content, &form);
-      std::vector<size_t> bad_lines = parsed.malformed_lines;
-      std::vector<HashJob> jobs;
-      std::vector<const ChecksumListEntry*> job_entry;
-      for (const ChecksumListEntry& entry : parsed.entries) {
-        // The line's algorithm: its tag, else --algo, else its digest length. A line that
-        // disagrees with --algo is improperly formatted for this run, as for sha256sum.
-        Result<HashAlgorithm> line_algo =
-            entry.line.tagged_algo ? Result<HashAlgorithm>(*entry.line.tagged_algo)
-                                   : HashAlgorithmForHexLength(entry.line.hex.size());
-        if (!line_algo.ok() || (algo && *line_algo != *algo)) {
-          bad_lines.push_back(entry.line_number);
-          continue;
-        }
-        jobs.push_back({entry.line.path, *line_algo});
-        job_entry.push_back(&entry);
-      }
-      std::sort(bad_lines.begin(), bad_lines.end());
-      for (size_t line : bad_lines) {
+      ChecksumListPlan plan = PlanChecksumList(*content, options, &form);
+      // Malformed lines are known before any file is hashed, so they are reported first.
+      for (size_t line : plan.malformed_lines) {
         std::fprintf(stderr,
                      "ferry: %s:%zu: improperly formatted checksum line; expected '<hex>  "
                      "<path>' as sha256sum or md5sum writes it\n",
                      list_name.c_str(), line);
         json.Add({{"list", list}, {"line", line}, {"result", "malformed"}});
       }
-      malformed += bad_lines.size();
-      if (jobs.empty()) {
+      malformed += plan.malformed_lines.size();
+      if (plan.checks.empty()) {
         usage_error = true;
         std::fprintf(stderr,
                      "ferry: %s: no properly formatted checksum lines found; expected "
@@ -295,37 +279,16 @@ class HashCommand : public Command {
         json.Add({{"list", list}, {"result", "no_valid_lines"}});
         continue;
       }
-
-      size_t verified_in_list = 0;
-      ParallelHashFiles(env, jobs, jobs_, [&](size_t i, Result<std::string> digest) {
-        const ChecksumLine& line = job_entry[i]->line;
-        const std::string algo_name(HashAlgorithmName(jobs[i].algo));
-        nlohmann::ordered_json result = {{"path", line.path}, {"algo", algo_name},
-                                 {"expected", line.hex}};
-        if (!digest.ok()) {
-          if (ignore_missing_ && digest.status().IsNotFound()) return;
-          ++unreadable;
-          PrintPathError("cannot read", line.path, digest.status());
-          result["result"] = "unreadable";
-          result["error"] = digest.status().message();
-          if (!global.json) PrintResult(line.path, "FAILED open or read");
-        } else {
-          ++verified_in_list;
-          bool ok = *digest == line.hex;
-          if (!ok) ++mismatched;
-          result["actual"] = *digest;
-          result["result"] = ok ? "ok" : "failed";
-          if (!global.json && (!ok || global.verbosity >= 0)) {
-            PrintResult(line.path, ok ? "OK" : "FAILED");
-          }
-        }
-        json.Add(result);
-      });
-      if (ignore_missing_ && verified_in_list == 0) {
+      ChecksumListCheck check = VerifyPlannedChecksums(env, std::move(plan), options);
+      unreadable += check.missing + check.unreadable;
+      mismatched += check.mismatched;
+      if (ignore_missing_ && check.verified() == 0) {
         // Like GNU: a list whose every file is missing proves nothing, which is a failure.
         ++unverified_lists;
-        std::fprintf(stderr, "ferry: %s: no file was verified; check that the listed paths "
-                     "are relative to the current directory\n", list_name.c_str());
+        std::fprintf(stderr,
+                     "ferry: %s: no file was verified; check that the listed paths "
+                     "are relative to the current directory\n",
+                     list_name.c_str());
       }
     }
     json.Finish();
@@ -346,6 +309,35 @@ class HashCommand : public Command {
     if (usage_error) return kExitUsage;
     bool all_ok = output_ok && malformed + unreadable + mismatched + unverified_lists == 0;
     return all_ok ? kExitOk : kExitPartial;
+  }
+
+  // One file's verdict: "<path>: OK|FAILED|FAILED open or read" (OK lines hidden by -q), and
+  // the reason on stderr for a file that could not be read; or its JSON element.
+  static void RenderFileCheck(const FileCheck& check, const GlobalOptions& global,
+                              JsonArrayWriter* json) {
+    nlohmann::ordered_json result = {{"path", check.path},
+                                     {"algo", std::string(HashAlgorithmName(check.algo))},
+                                     {"expected", check.expected}};
+    switch (check.outcome) {
+      case FileCheckOutcome::kMissing:
+      case FileCheckOutcome::kUnreadable:
+        PrintPathError("cannot read", check.path, check.error);
+        result["result"] = "unreadable";
+        result["error"] = check.error.message();
+        if (!global.json) PrintResult(check.path, "FAILED open or read");
+        break;
+      case FileCheckOutcome::kOk:
+      case FileCheckOutcome::kMismatch: {
+        bool ok = check.outcome == FileCheckOutcome::kOk;
+        result["actual"] = check.actual;
+        result["result"] = ok ? "ok" : "failed";
+        if (!global.json && (!ok || global.verbosity >= 0)) {
+          PrintResult(check.path, ok ? "OK" : "FAILED");
+        }
+        break;
+      }
+    }
+    json->Add(result);
   }
 
   static void PrintResult(const std::string& path, const char* result) {

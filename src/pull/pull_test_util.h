@@ -19,16 +19,13 @@
 #include "net/scripted_http_client.h"
 #include "store/sync_state.h"
 #include "store/workspace_layout.h"
+#include "support/digests.h"
 
 namespace ferry::pull::testing {
 
 inline constexpr char kServer[] = "http://catalog.test";
 
-inline std::string Md5Hex(const std::string& bytes) {
-  Hasher h(HashAlgorithm::kMd5);
-  h.Update(bytes);
-  return h.FinishHex();
-}
+using ferry::testing::Md5Hex;
 
 // Deterministic "parquet" bytes per (id, version): PAR1 at both ends, so the magic check
 // passes too.

@@ -4,15 +4,12 @@
 
 #include "base/hasher.h"
 #include "serve/memory_items.h"
+#include "support/digests.h"
 
 namespace ferry::serve {
 namespace {
 
-std::string Md5(const std::string& s) {
-  Hasher h(HashAlgorithm::kMd5);
-  h.Update(s);
-  return h.FinishHex();
-}
+using ferry::testing::Md5Hex;
 
 BundleInput Sample() {
   BundleInput b;
@@ -42,11 +39,10 @@ TEST(BundleRendererTest, EmptySectionsAndDescriptionAreLeftOut) {
 }
 
 TEST(BundleRendererTest, ChangeTokenIsMd5OfNameDescriptionAndRenderedItemsById) {
-  EXPECT_EQ(BundleChangeToken(Sample()),
-            Md5("Playbook|How we work|"
-                "alpha|Alpha|approved|False|A body|"
-                "beta|Beta|draft|True|B body|"
-                "zeta|Zeta|approved|False|Z body|"));
+  EXPECT_EQ(BundleChangeToken(Sample()), Md5Hex("Playbook|How we work|"
+                                                "alpha|Alpha|approved|False|A body|"
+                                                "beta|Beta|draft|True|B body|"
+                                                "zeta|Zeta|approved|False|Z body|"));
 }
 
 TEST(BundleRendererTest, TokenIgnoresUnrenderedItemsButSeesEveryRenderedField) {

@@ -7,16 +7,13 @@
 #include <fstream>
 
 #include "base/hasher.h"
+#include "support/digests.h"
 #include "support/temp_dir.h"
 
 namespace ferry::serve {
 namespace {
 
-std::string Sha256Hex(const std::string& s) {
-  Hasher h(HashAlgorithm::kSha256);
-  h.Update(s);
-  return h.FinishHex();
-}
+using ferry::testing::Sha256Hex;
 
 class CatalogTest : public ::testing::Test {
  protected:

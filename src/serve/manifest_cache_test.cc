@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/hasher.h"
+#include "support/digests.h"
 #include "support/temp_dir.h"
 
 namespace ferry::serve {
@@ -223,11 +224,7 @@ void Publish(const std::string& path, const std::string& data) {
   ASSERT_EQ(std::rename(tmp.c_str(), path.c_str()), 0);
 }
 
-std::string Md5(const std::string& s) {
-  Hasher h(HashAlgorithm::kMd5);
-  h.Update(s);
-  return h.FinishHex();
-}
+using ferry::testing::Md5Hex;
 
 // Adds table `id` to `c`, published on disk in `dir` with `bytes`.
 void AddPublishedTable(Catalog* c, const ferry::testing::TempDir& dir, const std::string& id,
@@ -273,8 +270,8 @@ TEST(ManifestCacheWatchTest, UnchangedFilesAreNotStatedAgainAndAChangeShowsAtOnc
   // A replaced file: no sleep, no poll; the very next manifest has the new md5.
   Publish(dir.Join("b.parquet"), "new bytes of b");
   const std::string changed = body();
-  EXPECT_NE(changed.find(Md5("new bytes of b")), std::string::npos);
-  EXPECT_EQ(changed.find(Md5("bytes of b")), std::string::npos);
+  EXPECT_NE(changed.find(Md5Hex("new bytes of b")), std::string::npos);
+  EXPECT_EQ(changed.find(Md5Hex("bytes of b")), std::string::npos);
   EXPECT_GT(index.lstats, after_warm_up);
   auto uncached = BuildManifest(*c, user, {}, &index, 42'000'000'000, PullClientFeatures());
   ASSERT_TRUE(uncached.ok());
@@ -364,7 +361,7 @@ TEST(ManifestCacheFormTest, EachClientFormIsItsOwnBodyAndAChangeReachesBoth) {
   EXPECT_NE(body(old_client), for_old);
   const std::string pull_v2 = body(pull);
   EXPECT_EQ(pull_v2, uncached(pull));
-  EXPECT_NE(pull_v2.find(Md5("part one, v2")), std::string::npos);
+  EXPECT_NE(pull_v2.find(Md5Hex("part one, v2")), std::string::npos);
 }
 
 }  // namespace

@@ -10,16 +10,13 @@
 
 #include "base/hasher.h"
 #include "serve/stack_store.h"
+#include "support/digests.h"
 #include "support/temp_dir.h"
 
 namespace ferry::serve {
 namespace {
 
-std::string Md5(const std::string& s) {
-  Hasher h(HashAlgorithm::kMd5);
-  h.Update(s);
-  return h.FinishHex();
-}
+using ferry::testing::Md5Hex;
 
 // Writes `data` and dates it an hour back, outside the racy window.
 void WriteOld(const std::string& path, const std::string& data) {
@@ -38,7 +35,7 @@ TEST(Md5IndexTest, HashesOncePerVersionAndSeesARenameReplace) {
   Md5Index index;
   auto v1 = index.Current(path);
   ASSERT_TRUE(v1.ok()) << v1.status().message();
-  EXPECT_EQ(v1->md5, Md5("version one"));
+  EXPECT_EQ(v1->md5, Md5Hex("version one"));
   EXPECT_EQ(v1->size, 11u);
   ASSERT_TRUE(index.Current(path).ok());
   EXPECT_EQ(index.hashes_computed(), 1u);
@@ -47,7 +44,7 @@ TEST(Md5IndexTest, HashesOncePerVersionAndSeesARenameReplace) {
   ASSERT_EQ(std::rename(dir.Join("t.new").c_str(), path.c_str()), 0);
   auto v2 = index.Current(path);
   ASSERT_TRUE(v2.ok());
-  EXPECT_EQ(v2->md5, Md5("version two!"));
+  EXPECT_EQ(v2->md5, Md5Hex("version two!"));
   EXPECT_EQ(index.hashes_computed(), 2u);
 }
 
@@ -80,7 +77,7 @@ TEST(Md5IndexTest, WarmHashesEveryPathInParallel) {
   Md5Index index;
   index.Warm(paths, 4);
   EXPECT_EQ(index.hashes_computed(), 16u);
-  EXPECT_EQ(index.Current(paths[7])->md5, Md5("file 7"));
+  EXPECT_EQ(index.Current(paths[7])->md5, Md5Hex("file 7"));
   EXPECT_EQ(index.hashes_computed(), 16u);
 }
 

@@ -1,10 +1,7 @@
 // How the `ferry` binary fails, end to end against a real `ferry serve` on loopback (and a
 // plain web server for a foreign 404 page): exit codes, the one stderr line, the --json error
 // document, and the summary a pull prints. Regression tests for issue 9's smaller findings.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,6 +9,7 @@
 
 #include "serve/serve_fixture.h"
 #include "support/loopback_http_server.h"
+#include "support/run_command.h"
 
 namespace ferry::testing {
 namespace {
@@ -40,43 +38,14 @@ class CliErrorsTest : public ::testing::Test {
   // no token file of the machine's can be found: only what a test passes counts.
   CommandResult Ferry(const std::vector<std::string>& args,
                       const std::vector<std::string>& env = {}) {
-    std::vector<std::string> env_store;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string kv = *e;
-      if (kv.rfind("FERRY_TOKEN=", 0) == 0 || kv.rfind("HOME=", 0) == 0) continue;
-      env_store.push_back(kv);
-    }
-    env_store.push_back("HOME=" + home_.path());
-    for (const std::string& e : env) env_store.push_back(e);
-    std::vector<char*> envp;
-    for (std::string& e : env_store) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> all = {FerryBinary()};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    const std::string out_path = io_.Join("out"), err_path = io_.Join("err");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addchdir_np(&fa, home_.path().c_str());
-    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    CommandResult r;
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      ADD_FAILURE() << "cannot start " << argv[0];
-      return r;
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = ReadFile(out_path);
-    r.err = ReadFile(err_path);
-    return r;
+    RunOptions options;
+    options.cwd = home_.path();
+    options.env_unset = {"FERRY_TOKEN", "HOME"};
+    options.env_add = {"HOME=" + home_.path()};
+    options.env_add.insert(options.env_add.end(), env.begin(), env.end());
+    std::vector<std::string> argv = {FerryBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, options);
   }
 
   std::string Workspace() const { return home_.Join("ws"); }
@@ -84,7 +53,6 @@ class CliErrorsTest : public ::testing::Test {
   SampleCatalog catalog_;
   ServeProcess server_;
   TempDir home_;  // HOME and the working directory of every run
-  TempDir io_;
 };
 
 // Issue 9: `ferry help stack` said 2 for an unknown item, the binary exited 3. The server

@@ -6,111 +6,36 @@
 // (essential on Debian), from a copy of the binary in the test's temp dir, when it is root,
 // and plainly otherwise. A read error after a successful open is produced with
 // /proc/self/mem, whose offset 0 is never mapped, so read() fails with EIO for every user.
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "support/ferry_binary.h"
+#include "support/file_contents.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace ferry {
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using RunResult = testing::CommandResult;
+using testing::ReadFile;
+using testing::WriteFile;
 
 // Runs argv[0] (looked up in PATH) in `cwd` with `input` on stdin; captures stdout/stderr.
 RunResult RunProcess(const std::vector<std::string>& argv, const std::string& cwd,
-              const std::string& input = "") {
-  int in[2], out[2], err[2];
-  if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) {
-    ADD_FAILURE() << "pipe: " << std::strerror(errno);
-    return {};
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
-    if (chdir(cwd.c_str()) != 0) _exit(126);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  // The inputs are small (well under a pipe buffer), so writing first cannot deadlock.
-  if (!input.empty() && write(in[1], input.data(), input.size()) < 0) {
-    ADD_FAILURE() << "write stdin: " << std::strerror(errno);
-  }
-  close(in[1]);
-  RunResult result;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    if (poll(fds, 2, 60000) <= 0) {
-      ADD_FAILURE() << "child produced no output for 60 s: " << argv[0];
-      kill(pid, SIGKILL);
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[65536];
-      ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-      if (n > 0) {
-        sinks[i]->append(buf, static_cast<size_t>(n));
-      } else {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (pollfd& p : fds) {
-    if (p.fd >= 0) close(p.fd);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
-
-std::string Ferry() {
-  const char* path = std::getenv("FERRY_BINARY");
-  return path != nullptr ? path : "ferry";
-}
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream f(path, std::ios::binary);
-  f << content;
-  ASSERT_TRUE(f.good()) << path;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+                     const std::string& input = "") {
+  testing::RunOptions options;
+  options.cwd = cwd;
+  options.input = input;
+  return testing::RunCommand(argv, options);
 }
 
 // Deterministic, non-repeating bytes.
@@ -160,7 +85,7 @@ class HashCommandTest : public ::testing::Test {
   }
 
   RunResult Ferry(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), ::ferry::Ferry());
+    args.insert(args.begin(), testing::FerryBinary());
     return RunProcess(args, tmp_.path(), input);
   }
   RunResult Tool(std::vector<std::string> args) { return RunProcess(args, tmp_.path()); }
@@ -407,12 +332,12 @@ TEST_F(HashCommandTest, ZeroJobsIsAUsageError) {
 TEST_F(HashCommandTest, UnreadableFileIsReported) {
   WriteFile(Path("locked"), "secret");
   ASSERT_EQ(chmod(Path("locked").c_str(), 0000), 0);
-  std::vector<std::string> argv = {::ferry::Ferry(), "hash", "locked", "tree/empty"};
+  std::vector<std::string> argv = {testing::FerryBinary(), "hash", "locked", "tree/empty"};
   if (geteuid() == 0) {
     // Root reads mode-000 files; run ferry as nobody, who may traverse the temp dir. The build
     // tree may sit where nobody cannot reach (a clone under /root), so nobody runs a copy.
     ASSERT_EQ(chmod(tmp_.path().c_str(), 0755), 0);
-    WriteFile(Path("ferry-copy"), ReadFile(::ferry::Ferry()));
+    WriteFile(Path("ferry-copy"), ReadFile(testing::FerryBinary()));
     ASSERT_EQ(chmod(Path("ferry-copy").c_str(), 0755), 0);
     argv = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
             Path("ferry-copy"), "hash", "locked", "tree/empty"};

@@ -8,32 +8,21 @@
 // DuckDB comes from npm (scripts/ensure_duckdb installs it once into a cache). A machine that
 // cannot reach the npm registry fails this test with ensure_duckdb's message: CI can reach it,
 // and a skipped test would hide a broken views.sql.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <regex>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "ferry/command_runner.h"
+#include "support/ferry_binary.h"
+#include "support/file_contents.h"
+#include "support/serve_process.h"
 #include "support/temp_dir.h"
-
-extern char** environ;
 
 namespace ferry {
 namespace {
@@ -45,107 +34,23 @@ using ViewRows = std::map<std::string, int64_t>;  // "schema.view" -> rows
 constexpr char kAnaToken[] = "demo-token-ana";  // see demo/catalog.yaml
 constexpr char kBobToken[] = "demo-token-bob";
 
-std::string FerryBinary() {
-  const char* path = std::getenv("FERRY_BINARY");
-  return path != nullptr ? path : "";
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A running `ferry serve --catalog C --listen 127.0.0.1:0 --state S`, stderr in a log file.
-// Start() returns once the server printed its "listening on" line; the destructor sends
-// SIGTERM and reaps it (SIGKILL after 10 s, so a hung server cannot hang the suite).
-class ServeProcess {
- public:
-  ServeProcess() = default;
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
-  ~ServeProcess() { Stop(); }
-
-  // Returns "" on success, else what went wrong (with the server's log).
-  std::string Start(const fs::path& catalog, const fs::path& state, const fs::path& log) {
-    log_ = log;
-    std::vector<std::string> args = {FerryBinary(), "serve",       "--catalog", catalog.string(),
-                                     "--listen",    "127.0.0.1:0", "--state",   state.string()};
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      pid_ = -1;
-      return "cannot start " + args[0] + ": " + std::strerror(rc);
-    }
-    // Bounded wait on the real condition: the line in the log, or the server's exit.
-    const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch match;
-      const std::string text = ReadFile(log_);
-      if (std::regex_search(text, match, listening)) {
-        url_ = match[1];
-        return "";
-      }
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return "ferry serve exited (wait status " + std::to_string(status) +
-               ") before listening; its log:\n" + text;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return "ferry serve printed no 'listening on http://127.0.0.1:PORT' within 30 s; log:\n" +
-           ReadFile(log_);
-  }
-
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        ADD_FAILURE() << "ferry serve ignored SIGTERM for 10 s; killing it";
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    pid_ = -1;
-  }
-
-  const std::string& url() const { return url_; }
-  std::string log() const { return ReadFile(log_); }
-
- private:
-  pid_t pid_ = -1;
-  fs::path log_;
-  std::string url_;
-};
+using testing::FerryBinary;
+using testing::ReadFile;
+using testing::ServeProcess;
 
 class DuckDbViewsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(FerryBinary().empty()) << "FERRY_BINARY is not set; run the test through ctest";
+    ASSERT_TRUE(testing::FerryBinaryIsSet())
+        << "FERRY_BINARY is not set; run the test through ctest";
     catalog_dir_ = fs::path(tmp_.path()) / "catalog";
     fs::copy(fs::path(FERRY_SOURCE_DIR) / "demo", catalog_dir_, fs::copy_options::recursive);
     expected_rows_ =
         nlohmann::json::parse(ReadFile(catalog_dir_ / "expected_rows.json")).get<ViewRows>();
-    const std::string error =
-        server_.Start(catalog_dir_ / "catalog.yaml", fs::path(tmp_.path()) / "stacks.sqlite",
-                      fs::path(tmp_.path()) / "serve.log");
-    ASSERT_EQ(error, "");
+    ASSERT_TRUE(server_.Start({"--catalog", (catalog_dir_ / "catalog.yaml").string(), "--listen",
+                               "127.0.0.1:0", "--state",
+                               (fs::path(tmp_.path()) / "stacks.sqlite").string()}))
+        << server_.stderr_text();
   }
 
   // The rows of one generated file, by its path under demo/ ("data/sales/orders.parquet").
@@ -180,7 +85,7 @@ class DuckDbViewsTest : public ::testing::Test {
                              << "\nstdout:\n"
                              << result.stdout_text << "\nstderr:\n"
                              << result.stderr_text << "\nserver log:\n"
-                             << server_.log();
+                             << server_.stderr_text();
   }
 
   void Pull(const std::string& workspace, const std::string& token) {

@@ -4,7 +4,6 @@
 // refuses the token.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,14 +14,16 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/hasher.h"
 #include "store/workspace_layout.h"
 #include "store/workspace_lock.h"
+#include "support/digests.h"
+#include "support/file_contents.h"
 #include "support/loopback_http_server.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace ferry {
@@ -30,23 +31,13 @@ namespace {
 
 using nlohmann::json;
 
-std::string Md5(const std::string& s) {
-  Hasher h(HashAlgorithm::kMd5);
-  h.Update(s);
-  return h.FinishHex();
-}
+using testing::Md5Hex;
+using testing::ReadFile;
 
 std::string Parquet(const std::string& id, int version, size_t size) {
   std::string body = "PAR1" + id + "v" + std::to_string(version);
   while (body.size() + 4 < size) body += static_cast<char>('a' + body.size() % 26);
   return body + "PAR1";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
@@ -108,7 +99,7 @@ class FakeServer {
         res.set_content("try later", "text/plain");
         return;
       }
-      res.set_header("ETag", "\"" + Md5(body) + "\"");
+      res.set_header("ETag", "\"" + Md5Hex(body) + "\"");
       // httplib slices the provider's output for Range requests (206 + Content-Range).
       res.set_content_provider(
           body.size(), "application/octet-stream",
@@ -189,8 +180,13 @@ class FakeServer {
   json Entry(const std::string& id, const std::string& name) {
     std::lock_guard<std::mutex> l(mu_);
     // No parquet_url: the seed server never sends it (PROTOCOL.md quirk).
-    return {{"id", id}, {"name", name}, {"hash", Md5(files_[id])}, {"md5", Md5(files_[id])},
-            {"size_bytes", files_[id].size()}, {"query_mode", "local"}, {"server_only", false}};
+    return {{"id", id},
+            {"name", name},
+            {"hash", Md5Hex(files_[id])},
+            {"md5", Md5Hex(files_[id])},
+            {"size_bytes", files_[id].size()},
+            {"query_mode", "local"},
+            {"server_only", false}};
   }
 
  private:
@@ -297,9 +293,8 @@ class PullBinaryTest : public ::testing::Test {
     std::string cmd = "FERRY_TOKEN='" + token + "' HOME='" + tmp_.path() + "' '" +
                       (bin ? bin : "ferry") + "' " + args + " >'" + tmp_.Join("out") + "' 2>'" +
                       tmp_.Join("err") + "'";
-    int rc = std::system(cmd.c_str());
     RunResult r;
-    r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    r.exit_code = testing::RunShell(cmd).exit_code;
     r.out = ReadFile(tmp_.Join("out"));
     r.err = ReadFile(tmp_.Join("err"));
     return r;
@@ -459,7 +454,7 @@ TEST_F(PullBinaryTest, EndlessBodyIsCutAtTheAnnouncedSizeAndTheOldFileKept) {
   server_.ServeEndlessly("fx");
   json fx = server_.Entry("fx", "fx");
   fx["size_bytes"] = 10;
-  fx["md5"] = fx["hash"] = Md5("0123456789");
+  fx["md5"] = fx["hash"] = Md5Hex("0123456789");
   server_.SetManifest({{"direct_tables", json::array({fx})},
                        {"data_packages", json::array()},
                        {"memory_domains", json::array()}});
@@ -647,8 +642,7 @@ std::map<std::string, std::string> Snapshot(const std::string& root) {
 }
 
 std::string Sh(const std::string& cmd) {
-  const int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) && WEXITSTATUS(rc) == 0 ? "" : "failed: " + cmd;
+  return testing::RunShell(cmd).exit_code == 0 ? "" : "failed: " + cmd;
 }
 
 // A pull's --json report says nothing was added or removed, per type.
@@ -780,7 +774,7 @@ TEST_F(PullBinaryTest, WorkspaceLaidOutByTheSeedsClientIsAdoptedWithoutDownloads
     fs::create_directories(dir);
     fs::create_symlink(layout_.shared_path(id), ref);  // absolute, as os.symlink(src, dst)
     return json{{"table_id", id},
-                {"md5", Md5(tables.at(id))},
+                {"md5", Md5Hex(tables.at(id))},
                 {"shared_path", layout_.shared_path(id)},
                 {"ref_path", ref},
                 {"strategy", "symlink"}};

@@ -11,26 +11,14 @@
 #include <regex>
 #include <sstream>
 
-#include "base/hasher.h"
+#include "support/digests.h"
+#include "support/file_contents.h"
 
 namespace ferry::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Md5Of(const std::string& bytes) {
-  Hasher h(HashAlgorithm::kMd5);
-  h.Update(bytes);
-  return h.FinishHex();
-}
 
 // t.get(key) as a string, "" when absent, null or not a string (Python's falsy `or` chain).
 std::string Str(const json& t, const char* key) {
@@ -155,7 +143,7 @@ class SeedPuller {
     if (expected.empty()) expected = Str(t, "hash");
     const fs::path shared = ws_ / "data" / "_shared" / (id + ".parquet");
     const bool must_fetch =
-        !fs::exists(shared) || (!expected.empty() && Md5Of(ReadAll(shared)) != expected);
+        !fs::exists(shared) || (!expected.empty() && Md5Hex(ReadFile(shared)) != expected);
     if (must_fetch) {
       std::string url = Str(t, "parquet_url");
       if (url.empty()) url = "/api/data/" + id + "/download";
@@ -163,7 +151,7 @@ class SeedPuller {
       if (!Get(url, &bytes)) return last_error_;
       std::ofstream(shared, std::ios::binary | std::ios::trunc) << bytes;
       ++out_->table_fetches;
-      if (!expected.empty() && Md5Of(bytes) != expected) {
+      if (!expected.empty() && Md5Hex(bytes) != expected) {
         fs::remove(shared);
         return "md5 mismatch on " + id;
       }
@@ -205,16 +193,16 @@ std::map<std::string, std::string> PulledFiles(const std::string& workspace,
     // a directory (data/<dir>/<name>.parquet/...), so it is a part.
     const bool part = std::count(rel.begin(), rel.end(), '/') > 2;
     if (part) {
-      if (partitioned != nullptr) (*partitioned)[rel] = ReadAll(it->path());
+      if (partitioned != nullptr) (*partitioned)[rel] = ReadFile(it->path());
       continue;
     }
-    files[rel] = ReadAll(it->path());
+    files[rel] = ReadFile(it->path());
   }
   for (auto it = fs::directory_iterator(root / "memory", ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     const fs::path bundle = it->path() / "bundle.md";
     if (fs::is_regular_file(bundle)) {
-      files[bundle.lexically_relative(root).generic_string()] = ReadAll(bundle);
+      files[bundle.lexically_relative(root).generic_string()] = ReadFile(bundle);
     }
   }
   return files;
