@@ -119,7 +119,8 @@ TEST_F(PullEventsBinaryTest, EventsFileBesideTheJsonReport) {
   // Every reference in the report's counts has its reference_made line.
   int made = 0;
   for (const json& e : events) made += e["event"] == "reference_made";
-  EXPECT_EQ(made, 3) << "orders, customers and the partitioned events";
+  EXPECT_EQ(made, 4) << "sales/orders, sales/customers, onboarding/customers (a required "
+                        "package), _direct/events";
 }
 
 TEST_F(PullEventsBinaryTest, EventsOnStdoutMoveTheReportToStderr) {
@@ -130,7 +131,7 @@ TEST_F(PullEventsBinaryTest, EventsOnStdoutMoveTheReportToStderr) {
   EXPECT_NE(r.err.find("direct tables: 1 added, 0 updated, 0 removed"), std::string::npos) << r.err;
   ASSERT_FALSE(events.empty());
   const json& s = events.back()["summary"];
-  EXPECT_EQ(s["added"], 4) << "events, orders, customers, playbook";
+  EXPECT_EQ(s["added"], 5) << "four references and the playbook bundle";
   EXPECT_EQ(s["exit_status"], 0);
 
   // A second pull has nothing to do: started, plan, finish.
