@@ -177,6 +177,18 @@ TEST_P(PartitionedPullCrashTest, AddUpdateAndDropCrashedAtEveryStepThenNextPullC
   }
 }
 
+// What a pull reported done survives a crash with no pull after it: every reference it made
+// or replaced, and every removal, is on the disk before RunPull returns (the batched directory
+// fsyncs of the linker and the executor), not only "re-created by the next pull".
+TEST_P(PartitionedPullCrashTest, CompletedPullSurvivesACrashWithoutRecovery) {
+  auto w = AtP1();
+  Result<PullOutcome> r = RunPull(&w->mem, &w->http, Options());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->report.total_errors(), 0) << FormatSyncReportText(r->report);
+  w->mem.SimulateCrash(GetParam().outcome);
+  ExpectInvariants(&w->mem, WorkspaceLayout(kRoot), w->catalog, "P2, crashed after the pull");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     LinkStrategiesAndCrashes, PartitionedPullCrashTest,
     ::testing::Values(
