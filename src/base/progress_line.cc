@@ -43,8 +43,12 @@ class LineProgressSink final : public ProgressSink {
         Write(FinishLine(now, event));
         last_line_ns_.reset();
         break;
+      case ProgressEvent::Kind::kStarted:
       case ProgressEvent::Kind::kPlan:
       case ProgressEvent::Kind::kItemStart:
+      case ProgressEvent::Kind::kReferenceMade:
+      case ProgressEvent::Kind::kRemoved:
+      case ProgressEvent::Kind::kWarning:  // the report that follows shows it
         break;
     }
   }

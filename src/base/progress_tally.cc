@@ -25,8 +25,12 @@ void ProgressTally::Apply(const ProgressEvent& event, int64_t now_ns) {
       ++files_done_;
       if (!event.ok) ++files_failed_;
       break;
+    case ProgressEvent::Kind::kStarted:
     case ProgressEvent::Kind::kItemStart:
+    case ProgressEvent::Kind::kReferenceMade:
+    case ProgressEvent::Kind::kRemoved:
     case ProgressEvent::Kind::kNote:
+    case ProgressEvent::Kind::kWarning:
     case ProgressEvent::Kind::kFinish:
       break;
   }

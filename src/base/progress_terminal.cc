@@ -45,6 +45,11 @@ class TerminalProgressSink final : public ProgressSink {
       case ProgressEvent::Kind::kBytes:
         MaybeDraw(now);
         break;
+      case ProgressEvent::Kind::kStarted:
+      case ProgressEvent::Kind::kReferenceMade:
+      case ProgressEvent::Kind::kRemoved:
+      case ProgressEvent::Kind::kWarning:  // the report that follows shows it
+        break;
     }
   }
 

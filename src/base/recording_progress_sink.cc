@@ -46,22 +46,4 @@ void RecordingProgressSink::Clear() {
   events_.clear();
 }
 
-const char* ProgressKindName(ProgressEvent::Kind kind) {
-  switch (kind) {
-    case ProgressEvent::Kind::kPlan:
-      return "plan";
-    case ProgressEvent::Kind::kItemStart:
-      return "item_start";
-    case ProgressEvent::Kind::kBytes:
-      return "bytes";
-    case ProgressEvent::Kind::kItemDone:
-      return "item_done";
-    case ProgressEvent::Kind::kNote:
-      return "note";
-    case ProgressEvent::Kind::kFinish:
-      return "finish";
-  }
-  return "unknown";
-}
-
 }  // namespace ferry

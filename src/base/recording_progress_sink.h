@@ -33,9 +33,6 @@ class RecordingProgressSink : public ProgressSink {
   std::vector<ProgressEvent> events_;
 };
 
-// "plan", "item_start", "bytes", "item_done", "note", "finish": for test messages.
-const char* ProgressKindName(ProgressEvent::Kind kind);
-
 }  // namespace ferry
 
 #endif  // FERRY_BASE_RECORDING_PROGRESS_SINK_H_

@@ -1,7 +1,13 @@
 // `ferry pull`: make a workspace match a catalog server's manifest (src/pull/pull_engine.h).
 //
 //   ferry pull --server URL [--token T] [--workspace DIR] [--jobs N] [--link ORDER]
-//              [--dry-run] [--wait] [--json]
+//              [--dry-run] [--wait] [--events FILE|-] [--json]
+//
+// --events writes the JSON-lines event stream of docs/EVENTS.md to FILE (truncated) or, with
+// "-", to stdout; the terminal bar or progress lines still go to stderr. With "--events -" the
+// human report (or --dry-run's plan) goes to stderr so that stdout holds only events, and
+// --json is refused (both would write stdout). The last event is always "finish", with the
+// report's counts and the exit status, also when the pull fails as a whole.
 //
 // Token: --token, else $FERRY_TOKEN, else <workspace>/.ferry/token, else
 // ~/.config/ferry/token (src/pull/token.h); with none, the request goes without one, as
@@ -9,8 +15,10 @@
 // synced; 1 some entries failed (the rest synced) or the audit left violations; 2 bad
 // arguments or a malformed manifest; 3 server unreachable, not a catalog server, or token
 // refused or missing; 5 workspace locked by another process.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -22,6 +30,7 @@
 #include "ferry/progress.h"
 #include "ferry/version.h"
 #include "pull/pull_engine.h"
+#include "pull/pull_events.h"
 #include "pull/token.h"
 #include "store/sync_state.h"
 
@@ -36,6 +45,38 @@ std::string AbsoluteDir(const std::string& dir) {
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   return s;
 }
+
+// The --events destination: stdout for "-", else FILE opened (truncated) here, closed on
+// destruction.
+class EventsOutput {
+ public:
+  EventsOutput() = default;
+  EventsOutput(const EventsOutput&) = delete;
+  EventsOutput& operator=(const EventsOutput&) = delete;
+  ~EventsOutput() {
+    if (owned_ != nullptr) std::fclose(owned_);
+  }
+
+  Status Open(const std::string& where) {
+    if (where == "-") {
+      file_ = stdout;
+      return Status::OK();
+    }
+    owned_ = std::fopen(where.c_str(), "w");
+    if (owned_ == nullptr) {
+      return Status::InvalidArgument("--events " + where +
+                                     ": cannot open for writing: " + std::strerror(errno) +
+                                     " (pass a writable path, or - for stdout)");
+    }
+    file_ = owned_;
+    return Status::OK();
+  }
+  std::FILE* file() const { return file_; }  // null: no --events
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::FILE* owned_ = nullptr;
+};
 
 const char* GetEnvOrEmpty(const char* name) {
   const char* v = std::getenv(name);
@@ -56,6 +97,9 @@ class PullCommand : public Command {
                     "Link strategies in order of preference (reflink,symlink,hardlink,copy)");
     app->add_flag("--dry-run", dry_run_, "Print the plan and change nothing");
     app->add_flag("--wait", wait_, "Wait for another ferry process holding the workspace");
+    app->add_option("--events", events_,
+                    "Write JSON-lines events (docs/EVENTS.md) to FILE, or to stdout with - "
+                    "(the report then goes to stderr)");
     app->footer(
         "Token: --token, else $FERRY_TOKEN, else <workspace>/.ferry/token, else "
         "~/.config/ferry/token; with none the request goes without one and the server "
@@ -67,6 +111,19 @@ class PullCommand : public Command {
   }
 
   int Run(const GlobalOptions& global) override {
+    const bool events_on_stdout = events_ == "-";
+    if (events_on_stdout && global.json) {
+      return ReportFailure(global,
+                           Status::InvalidArgument("--events - and --json both write to stdout; "
+                                                   "pass --events FILE with --json"),
+                           kExitUsage);
+    }
+    EventsOutput events_out;
+    if (!events_.empty()) {
+      if (Status opened = events_out.Open(events_); !opened.ok()) {
+        return ReportFailure(global, opened, kExitUsage);
+      }
+    }
     pull::PullOptions o;
     o.workspace = AbsoluteDir(workspace_);
     o.server_url = server_;
@@ -82,31 +139,53 @@ class PullCommand : public Command {
     if (!token.ok()) return ReportFailure(global, token.status());
     o.token = *token;
 
-    std::unique_ptr<ProgressSink> progress = (global.json || global.verbosity < 0)
-                                                 ? NewSilentProgressSink()
-                                                 : NewAutoProgressSink(stderr);
+    // The person's progress on stderr, and the events (when asked for) beside it.
+    std::unique_ptr<ProgressSink> human = (global.json || global.verbosity < 0)
+                                              ? NewSilentProgressSink()
+                                              : NewAutoProgressSink(stderr);
+    std::unique_ptr<ProgressSink> events = events_out.file() != nullptr
+                                               ? NewJsonLinesProgressSink(events_out.file())
+                                               : NewSilentProgressSink();
+    ProgressSink* events_sink = events.get();
+    std::vector<std::unique_ptr<ProgressSink>> both;
+    both.push_back(std::move(human));
+    both.push_back(std::move(events));
+    std::unique_ptr<ProgressSink> progress = NewTeeProgressSink(std::move(both));
     o.progress = progress.get();
     std::unique_ptr<HttpClient> http = NewCurlHttpClient(std::string("ferry/") + FERRY_VERSION);
     Result<pull::PullOutcome> out = pull::RunPull(env, http.get(), o);
-    progress.reset();  // finish the bar before printing the summary
-    if (!out.ok()) return ReportFailure(global, out.status());
+    if (!out.ok()) {
+      // The bar is not "done"; only the event stream hears how it ended.
+      const int code = ExitCodeFor(out.status());
+      events_sink->OnEvent(Finish(false, out.status().message(), pull::SyncReport(), code));
+      progress.reset();
+      return ReportFailure(global, out.status(), code);
+    }
 
     const pull::SyncReport& r = out->report;
+    std::FILE* report_out = events_on_stdout ? stderr : stdout;
     if (dry_run_) {
+      const int code = out->plan.entry_errors.empty() ? kExitOk : kExitPartial;
+      events_sink->OnEvent(Finish(true, "", r, code));  // the bar never started
+      progress.reset();
       if (global.json) {
         nlohmann::json j = {{"dry_run", true}, {"plan", pull::PlanToJson(out->plan)}};
         std::printf("%s\n", j.dump(2).c_str());
       } else {
-        std::fputs(pull::FormatPlanText(out->plan).c_str(), stdout);
+        std::fputs(pull::FormatPlanText(out->plan).c_str(), report_out);
       }
-      return out->plan.entry_errors.empty() ? kExitOk : kExitPartial;
+      return code;
     }
+    const int code =
+        (r.total_errors() > 0 || !r.invariant_violations.empty()) ? kExitPartial : kExitOk;
+    progress->OnEvent(Finish(true, "", r, code));
+    progress.reset();  // finish the bar before printing the summary
     if (global.json) {
       std::printf("%s\n", pull::SyncReportToJson(r).dump(2).c_str());
     } else if (global.verbosity >= 0 || r.total_errors() > 0) {
-      std::fputs(pull::FormatSyncReportText(r).c_str(), stdout);
+      std::fputs(pull::FormatSyncReportText(r).c_str(), report_out);
     }
-    return (r.total_errors() > 0 || !r.invariant_violations.empty()) ? kExitPartial : kExitOk;
+    return code;
   }
 
  private:
@@ -117,6 +196,17 @@ class PullCommand : public Command {
   std::string link_ = "reflink,symlink,hardlink,copy";
   bool dry_run_ = false;
   bool wait_ = false;
+  std::string events_;  // "" = none, "-" = stdout, else a file
+
+  static ProgressEvent Finish(bool ok, const std::string& message, const pull::SyncReport& r,
+                              int exit_status) {
+    ProgressEvent e;
+    e.kind = ProgressEvent::Kind::kFinish;
+    e.ok = ok;
+    e.message = message;
+    e.summary = pull::SummaryOf(r, exit_status);
+    return e;
+  }
 };
 
 }  // namespace

@@ -92,6 +92,19 @@ uint64_t Missing(Env* env, const std::string& partial, uint64_t size, const std:
   return have <= size ? size - have : size;  // a partial longer than the file is discarded
 }
 
+// The bytes a fetch put in the store (the manifest's size may be 0, "unknown"); for the
+// progress event only, so a file that cannot be stat'ed counts as 0.
+uint64_t InstalledSize(Env* env, const FetchAction& f) {
+  auto size_of = [env](const std::string& path) -> uint64_t {
+    Result<FileInfo> info = env->LinkStat(path);
+    return info.ok() ? info->size : 0;
+  };
+  if (f.parts.empty()) return size_of(f.shared_path);
+  uint64_t total = 0;
+  for (const ManifestPart& part : f.parts) total += size_of(JoinPath(f.shared_path, part.path));
+  return total;
+}
+
 }  // namespace
 
 Downloader::Downloader(Env* env, HttpClient* http, const WorkspaceLayout& layout,
@@ -150,11 +163,13 @@ Status Downloader::Fetch(const FetchAction& f) {
     progress->OnEvent(e);
   }
   bool capped = false;  // cut at what the disk can spare: the server's doing, not the disk's
+  std::string digest;   // of a single-file table, for kItemDone
   Status s = [&]() -> Status {
     if (f.parts.empty()) {
       std::string md5;
-      FERRY_RETURN_IF_ERROR(DownloadVerified(label, f.url, partial, f.md5, f.size_bytes,
-                                             ticket->get(), &capped, &md5));
+      FERRY_RETURN_IF_ERROR(DownloadVerified(label, f.display_name, f.url, partial, f.md5,
+                                             f.size_bytes, ticket->get(), &capped, &md5));
+      digest = md5;
       // Stamp the verified bytes with a past mtime so their digest entry is trusted at once
       // (DigestCache: a fresh mtime would be racy); any later write moves mtime again.
       const int64_t stamp = cache_->StampNs();
@@ -171,9 +186,9 @@ Status Downloader::Fetch(const FetchAction& f) {
       const ManifestPart& part = f.parts[i];
       const std::string staged = JoinPath(partial, part.path);
       FERRY_RETURN_IF_ERROR(CreateDirs(env_, DirName(staged)));
-      FERRY_RETURN_IF_ERROR(DownloadVerified(label + " part " + part.path, part.url, staged,
-                                             part.md5, part.size_bytes, ticket->get(), &capped,
-                                             &md5s[i]));
+      FERRY_RETURN_IF_ERROR(DownloadVerified(label + " part " + part.path, f.display_name, part.url,
+                                             staged, part.md5, part.size_bytes, ticket->get(),
+                                             &capped, &md5s[i]));
     }
     const int64_t stamp = cache_->StampNs();
     for (const ManifestPart& part : f.parts) {
@@ -203,6 +218,10 @@ Status Downloader::Fetch(const FetchAction& f) {
     e.item = f.display_name;
     e.ok = s.ok();
     if (!s.ok()) e.message = s.message();
+    if (s.ok()) {
+      e.digest = digest;  // a partitioned table is a directory: its parts have their own
+      e.size_bytes = InstalledSize(env_, f);
+    }
     progress->OnEvent(e);
   }
   return s;
@@ -233,9 +252,10 @@ Result<std::unique_ptr<DiskBudget::Ticket>> Downloader::AdmitFetch(const FetchAc
   return budget_.Admit("table " + f.table_id, need);
 }
 
-Status Downloader::DownloadVerified(const std::string& label, const std::string& url,
-                                    const std::string& partial, const std::string& md5,
-                                    uint64_t size, DiskBudget::Ticket* ticket, bool* capped,
+Status Downloader::DownloadVerified(const std::string& label, const std::string& progress_item,
+                                    const std::string& url, const std::string& partial,
+                                    const std::string& md5, uint64_t size,
+                                    DiskBudget::Ticket* ticket, bool* capped,
                                     std::string* md5_out) {
   // The most bytes the partial may hold: the announced size, or what the disk can spare.
   const uint64_t limit = size != 0 ? size : ticket->cap();
@@ -289,8 +309,8 @@ Status Downloader::DownloadVerified(const std::string& label, const std::string&
             const std::string expect = "bytes " + std::to_string(have) + "-";
             if (range.rfind(expect, 0) != 0) {
               return Status::Unavailable("GET " + url + ": asked for bytes from " +
-                                         std::to_string(have) + ", got Content-Range '" +
-                                         range + "'");
+                                         std::to_string(have) + ", got Content-Range '" + range +
+                                         "'");
             }
             FERRY_ASSIGN_OR_RETURN(out, env_->NewAppendableFile(partial, 0644));
           } else {
@@ -319,7 +339,7 @@ Status Downloader::DownloadVerified(const std::string& label, const std::string&
         if (options_.progress) {
           ProgressEvent e;
           e.kind = ProgressEvent::Kind::kBytes;
-          e.item = label;
+          e.item = progress_item;
           e.bytes_delta = chunk.size();
           options_.progress->OnEvent(e);
         }

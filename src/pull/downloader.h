@@ -98,10 +98,12 @@ class Downloader {
   // Downloads `url` into `partial` (resuming), verifies; on success *md5_out is the digest of
   // the bytes now in `partial`. The partial never holds more than `size` bytes (or, when 0,
   // ticket->cap(): passing that fails with kNoSpace and sets *capped); each byte written is
-  // reported to `ticket`.
-  Status DownloadVerified(const std::string& label, const std::string& url,
-                          const std::string& partial, const std::string& md5, uint64_t size,
-                          DiskBudget::Ticket* ticket, bool* capped, std::string* md5_out);
+  // reported to `ticket`, and to the progress sink as kBytes of `progress_item` (the name
+  // kItemStart and kItemDone use).
+  Status DownloadVerified(const std::string& label, const std::string& progress_item,
+                          const std::string& url, const std::string& partial,
+                          const std::string& md5, uint64_t size, DiskBudget::Ticket* ticket,
+                          bool* capped, std::string* md5_out);
 
   Env* const env_;
   HttpClient* const http_;

@@ -8,6 +8,7 @@
 #include "base/file_util.h"
 #include "base/path.h"
 #include "base/thread_pool.h"
+#include "pull/pull_events.h"
 #include "store/content_store.h"
 #include "store/reference_counts.h"
 
@@ -155,6 +156,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
         continue;
       }
       used = *made;
+      EmitReferenceMade(deps.progress, want.ref_path, want.shared_path, used);
       // A copy's bytes are the canonical's (no need to hash them later); a hardlink moved the
       // canonical's ctime (its entry is re-validated without reading).
       if (used != LinkStrategy::kSymlink) {
@@ -167,8 +169,9 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     SetEntry(next, a->section, a->package, a->name, done);
     if (a->previous && a->previous->ref_path != want.ref_path) {
       // The reference moved (a state written elsewhere): the old path is ferry's, remove it.
-      IgnoreError(deps.linker->RemoveReference(a->previous->ref_path),
-                  "a stale reference left behind is reported by the audit");
+      Status moved = deps.linker->RemoveReference(a->previous->ref_path);
+      if (moved.ok()) EmitRemoved(deps.progress, a->previous->ref_path, "reference");
+      IgnoreError(moved, "a stale reference left behind is reported by the audit");
     }
     if (!a->previous) {
       counts.Add(want.shared_path);
@@ -207,6 +210,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       continue;
     }
     deps.cache->Forget(d.previous.ref_path);
+    EmitRemoved(deps.progress, d.previous.ref_path, "reference");
     removal_dirs.insert(DirName(d.previous.ref_path));
     EraseEntry(next, d.section, d.package, d.name);
     TypeReport* t = ReportFor(report, d.section);
@@ -243,6 +247,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
       continue;
     }
     deps.cache->Forget(shared);
+    EmitRemoved(deps.progress, shared, "canonical");
   }
   for (const std::string& slug : plan.dropped_packages) {
     auto it = next->data_packages.find(slug);
@@ -262,6 +267,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     }
     removal_dirs.insert(layout.data_dir());
     next->data_packages.erase(slug);
+    EmitRemoved(deps.progress, dir, "package");
   }
 
   // 5. Bundles.
@@ -311,6 +317,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
     }
     next->memory_domains.erase(d.slug);
     ++report->memory_domains.removed;
+    EmitRemoved(deps.progress, path, "bundle");
   }
 
   SyncRemovalDirs(env, &removal_dirs);

@@ -34,6 +34,7 @@
 
 #include "base/path.h"
 #include "ferry/env.h"
+#include "ferry/progress.h"
 #include "pull/downloader.h"
 #include "pull/plan.h"
 #include "pull/report.h"
@@ -61,6 +62,8 @@ struct ExecutorDeps {
   // Optional: writes the final record (sync_state.json). Default: SaveSyncState. The pull
   // engine passes one that finishes the write while the audit runs (pull_engine.cc).
   std::function<Status(const SyncState& state)> save_record;
+  // Optional: receives reference_made and removed events (pull_events.h).
+  ProgressSink* progress = nullptr;
 };
 
 // Applies `plan` over `previous`. *next receives the state to record (already saved to

@@ -19,6 +19,7 @@
 #include "pull/manifest.h"
 #include "pull/observe.h"
 #include "pull/planner.h"
+#include "pull/pull_events.h"
 #include "pull/views_sql.h"
 #include "store/content_store.h"
 #include "store/digest_cache.h"
@@ -97,6 +98,7 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   Env* env = &confined;
   const int64_t start_ns = env->NowMonotonicNanos();
   PullOutcome out;
+  EmitStarted(o.progress, layout.root(), o.server_url);
   // The token is for --server's origin only (PROTOCOL.md "Authentication").
   FERRY_ASSIGN_OR_RETURN(const BearerToken auth, BearerToken::ForServer(o.token, o.server_url));
 
@@ -128,8 +130,8 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   if (!anchored.moved_from.empty()) {
     out.report.notes.push_back("sync_state.json was written in " + anchored.moved_from +
                                " (a copied or moved workspace): its entries are taken as this "
-                               "workspace's, and nothing under " + anchored.moved_from +
-                               " is touched");
+                               "workspace's, and nothing under " +
+                               anchored.moved_from + " is touched");
   }
 
   Linker linker(env, o.link_order);
@@ -173,6 +175,7 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   deps.cache = &cache;
   deps.downloader = &downloader;
   deps.jobs = o.jobs;
+  deps.progress = o.progress;
   deps.write_bundle = [&](const BundleAction& b) {
     return FetchBundle(env, http, o.retry, auth, b);
   };
@@ -236,11 +239,7 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   IgnoreError(cache.Save(), "the digest cache is only an optimisation");
   out.report.bytes_hashed = cache.bytes_hashed();
   out.report.duration_s = (env->NowMonotonicNanos() - start_ns) / 1e9;
-  if (o.progress) {
-    ProgressEvent e;
-    e.kind = ProgressEvent::Kind::kFinish;
-    o.progress->OnEvent(e);
-  }
+  EmitReportWarnings(o.progress, out.report);  // kFinish is the caller's (pull_engine.h)
   return out;
 }
 

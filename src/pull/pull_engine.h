@@ -42,7 +42,9 @@ struct PullOptions {
   bool dry_run = false;
   bool wait_for_lock = false;
   RetryPolicy retry;
-  ProgressSink* progress = nullptr;  // may be null
+  // May be null. Receives the events of pull_events.h, all but kFinish: the caller sends that
+  // one (with SummaryOf), also when RunPull fails, as only it knows the exit status.
+  ProgressSink* progress = nullptr;
 };
 
 struct PullOutcome {

@@ -1,6 +1,7 @@
 // Test helpers for the pull engine's unit tests (header-only, included by *_test.cc only):
-// a FakeCatalog that scripts a ScriptedHttpClient like the catalog server of PROTOCOL.md, and
-// the invariant checker of seed 002 (the four invariants, plus byte checks).
+// a FakeCatalog that scripts a ScriptedHttpClient like the catalog server of PROTOCOL.md
+// (single-file and partitioned tables), and the invariant checker of seed 002 (the four
+// invariants, plus byte checks of every reference and every canonical).
 #ifndef FERRY_PULL_PULL_TEST_UTIL_H_
 #define FERRY_PULL_PULL_TEST_UTIL_H_
 
@@ -17,6 +18,7 @@
 #include "base/path.h"
 #include "ferry/env.h"
 #include "net/scripted_http_client.h"
+#include "net/url.h"
 #include "store/sync_state.h"
 #include "store/workspace_layout.h"
 #include "support/digests.h"
@@ -39,7 +41,30 @@ inline std::string BundleBytes(const std::string& slug, int version) {
   return "# " + slug + "\n\nversion " + std::to_string(version) + "\n";
 }
 
-// The server side: tables (id -> bytes), bundles (slug -> bytes) and the manifest document.
+// A partitioned table's parts: path inside the table's directory -> bytes.
+using PartBytes = std::map<std::string, std::string>;
+
+// The text ReadReference (below) gives for a directory holding `parts`: "<name>=<bytes>;"
+// over the sorted entries of each directory level, a subdirectory's text nested in its own.
+inline std::string PartsText(const PartBytes& parts) {
+  std::map<std::string, PartBytes> subdirs;
+  std::map<std::string, std::string> entries;  // name -> text, sorted as ListDir lists them
+  for (const auto& [path, bytes] : parts) {
+    const size_t slash = path.find('/');
+    if (slash == std::string::npos) {
+      entries[path] = bytes;
+    } else {
+      subdirs[path.substr(0, slash)][path.substr(slash + 1)] = bytes;
+    }
+  }
+  for (const auto& [name, sub] : subdirs) entries[name] = PartsText(sub);
+  std::string out;
+  for (const auto& [name, text] : entries) out += name + "=" + text + ";";
+  return out;
+}
+
+// The server side: tables (id -> bytes; a partitioned table's PartsText), bundles (slug -> bytes)
+// and the manifest document.
 class FakeCatalog {
  public:
   explicit FakeCatalog(ScriptedHttpClient* http) : http_(http) {}
@@ -60,11 +85,27 @@ class FakeCatalog {
     bundles_[slug] = bytes;
     http_->ScriptBody(BundleUrl(slug), bytes);
   }
+  // A partitioned table: each part served at <table url>?part=<path>, as ferry serve does.
+  void SetPartitionedTable(const std::string& id, const PartBytes& parts) {
+    tables_[id] = PartsText(parts);
+    parts_[id] = parts;
+    for (const auto& [path, bytes] : parts) {
+      http_->ScriptBody(TableUrl(id) + "?part=" + UrlEncodeQueryValue(path), bytes);
+    }
+  }
+  // The bytes a reference to `id` shows (ReadReference's text for a partitioned table).
   const std::string& table(const std::string& id) const { return tables_.at(id); }
   const std::string& bundle(const std::string& slug) const { return bundles_.at(slug); }
 
   // Entry for a table whose bytes are set.
   nlohmann::json Entry(const std::string& id, const std::string& name) const {
+    if (auto p = parts_.find(id); p != parts_.end()) {
+      nlohmann::json parts = nlohmann::json::array();
+      for (const auto& [path, bytes] : p->second) {
+        parts.push_back({{"path", path}, {"md5", Md5Hex(bytes)}, {"size_bytes", bytes.size()}});
+      }
+      return {{"id", id}, {"name", name}, {"query_mode", "local"}, {"parts", parts}};
+    }
     return {{"id", id},
             {"name", name},
             {"md5", Md5Hex(tables_.at(id))},
@@ -89,6 +130,7 @@ class FakeCatalog {
  private:
   ScriptedHttpClient* http_;
   std::map<std::string, std::string> tables_;
+  std::map<std::string, PartBytes> parts_;  // partitioned tables only
   std::map<std::string, std::string> bundles_;
   nlohmann::json manifest_;
 };
@@ -120,8 +162,8 @@ inline std::string ReadReference(Env* env, const std::string& path) {
 // What the workspace must contain after a successful pull of `manifest` (whose tables' bytes
 // are in `catalog`): seed 002's four invariants, plus every reference and bundle holding the
 // manifest's exact bytes. Adds a gtest failure per violation.
-inline void ExpectInvariants(Env* env, const WorkspaceLayout& layout,
-                             const FakeCatalog& catalog, const std::string& where) {
+inline void ExpectInvariants(Env* env, const WorkspaceLayout& layout, const FakeCatalog& catalog,
+                             const std::string& where) {
   SCOPED_TRACE(where);
   std::vector<std::string> warnings;
   Result<SyncState> st = LoadSyncState(env, layout.state_path(), &warnings);
@@ -145,14 +187,18 @@ inline void ExpectInvariants(Env* env, const WorkspaceLayout& layout,
     state_refs.insert(r->ref_path);
     state_shared.insert(r->shared_path);
     Result<bool> shared_exists = PathExists(env, r->shared_path);
-    EXPECT_TRUE(shared_exists.ok() && *shared_exists) << "broken reference: " << r->ref_path
-                                                       << " -> " << r->shared_path;
+    EXPECT_TRUE(shared_exists.ok() && *shared_exists)
+        << "broken reference: " << r->ref_path << " -> " << r->shared_path;
     auto w = want.find(r->ref_path);
     EXPECT_NE(w, want.end()) << "state has a reference the manifest does not: " << r->ref_path;
     if (w != want.end()) {
       EXPECT_EQ(r->table_id, w->second);
       EXPECT_EQ(ReadReference(env, r->ref_path), catalog.table(w->second))
           << "wrong bytes under " << r->ref_path;
+      // The canonical itself is whole: a reference by copy or hardlink hides a canonical
+      // that lost parts, and the next link from it would not.
+      EXPECT_EQ(ReadReference(env, r->shared_path), catalog.table(w->second))
+          << "wrong bytes in the canonical " << r->shared_path;
     }
   }
   for (const auto& [ref, id] : want) {

@@ -18,6 +18,8 @@
 // leftover of a crash between steps 2 and 3 -> remove it. So after a crash at any step and
 // recovery, the canonical is wholly old or wholly new, never missing when an old one existed.
 //
+// RecoverInterruptedInstall is not fsynced either: a recovery lost to a crash leaves the state
+// it started from, which is recovered again before anything reads the store.
 // Removal is not fsynced: a removal lost to a crash leaves an orphan canonical that the audit
 // removes, which is cheaper than one directory fsync per dropped table.
 //

@@ -169,7 +169,9 @@ Status Linker::BuildTree(LinkStrategy strategy, const std::string& src_dir,
                                      ": a canonical table may hold only files and directories");
     }
   }
-  return Status::OK();
+  // The directory's entries are durable before it is renamed into view: else a crash could
+  // leave a reference directory that lost its parts (a reference showing the wrong bytes).
+  return env_->SyncDir(dst_dir);
 }
 
 Status Linker::Build(LinkStrategy strategy, const std::string& shared, bool shared_is_dir,
@@ -284,7 +286,16 @@ Result<bool> Linker::IsReferenceCurrent(const std::string& shared_path, const st
 }
 
 Status Linker::RemoveReference(const std::string& ref_path) {
-  // RemoveTree never follows a symlink, and makes 0555 reference directories writable.
+  // A reference directory leaves view in one rename, so that no reader (and no crash) sees it
+  // half emptied; the temp name left by a crash is the audit's to remove.
+  FERRY_ASSIGN_OR_RETURN(std::optional<FileInfo> info, MaybeStat(env_, ref_path, false));
+  if (!info) return Status::OK();
+  if (info->is_directory()) {
+    const std::string aside = MakeTempPathFor(ref_path);
+    FERRY_RETURN_IF_ERROR(env_->Rename(ref_path, aside));
+    return RemoveTree(env_, aside);
+  }
+  // RemoveTree never follows a symlink.
   return RemoveTree(env_, ref_path);
 }
 

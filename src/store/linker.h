@@ -22,8 +22,12 @@
 // reference: readers see the old reference or the new one. Replacing a reference directory
 // (rename(2) cannot) parks the old one at a temp name first; a crash there leaves ref_path
 // missing (a broken reference the audit re-creates) plus a temp the audit removes, never a
-// partial one. References are not fsynced one by one: SyncTouchedDirs() batches that, and a
-// reference lost to a crash is re-created by the next pull.
+// partial one. A reference directory's own entries (per-part links or copies) are fsynced
+// before it is renamed into view, so a crash cannot leave one that lost parts; removing one
+// renames it to a temp name first, so it never shows half emptied. References are not
+// fsynced into their parent one by one: SyncTouchedDirs() batches that (a pull's result is
+// durable when it returns), and a reference lost to a crash before it is re-created by the
+// next pull.
 //
 // Thread-safety: every method may be called concurrently (the dropped-strategy set and the
 // touched-directory set are behind a mutex).
