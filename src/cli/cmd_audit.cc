@@ -2,10 +2,13 @@
 //
 //   ferry audit [--workspace DIR] [--heal] [--json]
 //
-// Without --heal it only reads. With --heal it takes the workspace lock and repairs what it can
-// without a server: re-creates broken references, removes orphan canonicals and leftover temp
-// files, adopts untracked references, rebuilds a corrupt sync_state.json from disk. Missing
-// canonicals and bundles need a `ferry pull` and are reported as such.
+// Without --heal it only reads, and lists as violations the repairs --heal would make (the
+// audit's plan, pull/audit.h; `--json` also lists them under "repairs"). With --heal it takes
+// the workspace lock and makes exactly those repairs: re-creates broken references, removes
+// orphan canonicals, leftover temp files and trash, adopts untracked references and bundles,
+// rebuilds a corrupt sync_state.json from disk. A repair that fails stays a violation, with
+// the reason ("... (not healed: <why>)"), and the exit code is 1. Missing canonicals and
+// bundles need a `ferry pull` and are reported as such.
 // Exit codes: 0 clean (or everything healed), 1 violations remain, 2 not a workspace,
 // 5 workspace locked.
 #include <cstdio>
@@ -74,24 +77,39 @@ class AuditCommand : public Command {
         pull::LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes, &anchored);
     if (!state.ok()) return ReportFailure(global, state.status());
     Linker linker(env, DefaultLinkOrder());
-    Result<pull::AuditFindings> f =
-        pull::AuditWorkspace(env, layout, &*state, &linker, &cache, heal_);
+    // Detection lists the repairs; --heal applies exactly those (pull/audit.h), so the lines
+    // an audit prints are the lines the heal prints, with "healed" for "violation".
+    Result<pull::AuditFindings> f = pull::AuditWorkspace(env, layout, *state, &linker, &cache);
     if (!f.ok()) return ReportFailure(global, f.status());
+    std::vector<std::string> violations;
+    std::vector<std::string> healed;
+    std::vector<std::string> repairs;  // the audit's plan: what --heal does (or did)
+    for (const pull::RepairAction& r : f->repairs) repairs.push_back(r.finding);
+    bool state_changed = false;
+    if (heal_) {
+      pull::HealOutcome outcome = pull::HealWorkspace(env, f->repairs, &*state, &linker, &cache);
+      healed = std::move(outcome.healed);
+      violations = std::move(outcome.failed);  // a heal that failed is still a violation
+      state_changed = outcome.state_changed;
+      violations.insert(violations.end(), f->violations.begin(), f->violations.end());
+    } else {
+      violations = f->Unhealed();
+    }
     if (rebuilt && !heal_) {
-      f->violations.insert(f->violations.begin(),
-                           "sync_state.json is corrupt (run ferry audit --heal to rebuild it)");
+      violations.insert(violations.begin(),
+                        "sync_state.json is corrupt (run ferry audit --heal to rebuild it)");
     }
     // An entry naming a path elsewhere is an error in the record; healing records the
     // layout's paths instead (what was named elsewhere is never touched).
     for (std::string& d : anchored.problems) {
-      (heal_ ? f->healed : f->violations).push_back(std::move(d));
+      (heal_ ? healed : violations).push_back(std::move(d));
     }
     const bool anchor_changed = !anchored.problems.empty() || !anchored.moved_from.empty();
     if (!anchored.moved_from.empty()) {
       notes.push_back("sync_state.json was written in " + anchored.moved_from +
                       " (a copied or moved workspace): audited here, nothing there touched");
     }
-    if (heal_ && (f->state_changed || rebuilt || anchor_changed)) {
+    if (heal_ && (state_changed || rebuilt || anchor_changed)) {
       if (Status s = SaveSyncState(env, layout.state_path(), *state); !s.ok()) {
         return ReportFailure(global, s);
       }
@@ -101,18 +119,19 @@ class AuditCommand : public Command {
     for (std::string& n : f->notes) notes.push_back(std::move(n));
 
     if (global.json) {
-      nlohmann::json j = {{"workspace", root},       {"violations", f->violations},
-                          {"healed", f->healed},     {"notes", notes},
-                          {"state_rebuilt", rebuilt}, {"clean", f->violations.empty()}};
+      nlohmann::json j = {
+          {"workspace", root},          {"violations", violations}, {"healed", healed},
+          {"repairs", repairs},         {"notes", notes},           {"state_rebuilt", rebuilt},
+          {"clean", violations.empty()}};
       std::printf("%s\n", j.dump(2).c_str());
     } else {
-      for (const std::string& v : f->violations) std::printf("violation: %s\n", v.c_str());
-      for (const std::string& h : f->healed) std::printf("healed: %s\n", h.c_str());
+      for (const std::string& v : violations) std::printf("violation: %s\n", v.c_str());
+      for (const std::string& h : healed) std::printf("healed: %s\n", h.c_str());
       for (const std::string& n : notes) std::printf("note: %s\n", n.c_str());
-      std::printf("%s: %zu violation(s) remaining, %zu healed\n", root.c_str(),
-                  f->violations.size(), f->healed.size());
+      std::printf("%s: %zu violation(s) remaining, %zu healed\n", root.c_str(), violations.size(),
+                  healed.size());
     }
-    return f->violations.empty() ? kExitOk : kExitPartial;
+    return violations.empty() ? kExitOk : kExitPartial;
   }
 
  private:

@@ -132,89 +132,109 @@ Result<SyncState> LoadOrRebuildState(Env* env, const WorkspaceLayout& layout, Di
   return loaded;
 }
 
-Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, SyncState* state,
-                                     Linker* linker, DigestCache* cache, bool heal,
-                                     const AuditHints& hints) {
-  AuditFindings f;
-  auto found = [&](std::string what, bool healed) {
-    (healed ? f.healed : f.violations).push_back(std::move(what));
-  };
+std::vector<std::string> AuditFindings::Unhealed() const {
+  std::vector<std::string> out;
+  out.reserve(repairs.size() + violations.size());
+  for (const RepairAction& r : repairs) out.push_back(r.finding);
+  out.insert(out.end(), violations.begin(), violations.end());
+  return out;
+}
 
-  if (heal) {
-    FERRY_ASSIGN_OR_RETURN(std::vector<std::string> recovered,
-                           RecoverInterruptedInstalls(env, layout));
-    for (const std::string& p : recovered) found("interrupted install: " + p, true);
+namespace {
+
+// Detection, one concern per function. Each appends to *f and reads only.
+
+// Asides of interrupted canonical swaps (content_store.h). *asides receives their paths, which
+// the temp scan must not report a second time.
+Status FindInterruptedInstalls(Env* env, const WorkspaceLayout& layout, AuditFindings* f,
+                               PathSet* asides) {
+  Result<std::vector<DirEntry>> entries = env->ListDir(layout.shared_dir());
+  if (!entries.ok()) return entries.status().IsNotFound() ? Status::OK() : entries.status();
+  for (const DirEntry& e : *entries) {
+    std::string owner;
+    if (!IsAsideName(e.name, &owner) || owner.empty()) continue;
+    RepairAction r;
+    r.kind = RepairKind::kRecoverInstall;
+    r.path = JoinPath(layout.shared_dir(), owner);
+    r.finding = "interrupted install: " + r.path;
+    asides->insert(JoinPath(layout.shared_dir(), e.name));
+    f->repairs.push_back(std::move(r));
   }
+  return Status::OK();
+}
 
-  // Leftover temps of interrupted atomic writes.
+Status FindLeftoverTemps(Env* env, const WorkspaceLayout& layout, const PathSet& asides,
+                         AuditFindings* f) {
   FERRY_ASSIGN_OR_RETURN(std::vector<std::string> temps, ScanLeftoverTemps(env, layout));
   for (const std::string& t : temps) {
-    bool healed = heal && RemoveTree(env, t).ok();
-    found("leftover temp file: " + t, healed);
+    if (asides.count(t)) continue;  // its install's recovery deals with it
+    f->repairs.push_back({RepairKind::kRemoveTemp, "leftover temp file: " + t, t, "", "", {}});
   }
+  return Status::OK();
+}
 
-  // Dropped canonicals an interrupted pull left in the trash: disk space, not data.
-  if (hints.check_trash) {
-    Result<std::vector<DirEntry>> trash = env->ListDir(layout.trash_dir());
-    if (!trash.ok() && !trash.status().IsNotFound()) return trash.status();
-    for (const DirEntry& e : trash.ok() ? *trash : std::vector<DirEntry>()) {
-      const std::string path = JoinPath(layout.trash_dir(), e.name);
-      found("leftover trash: " + path + " (a dropped canonical not yet freed)",
-            heal && RemoveTree(env, path).ok());
-    }
+Status FindTrash(Env* env, const WorkspaceLayout& layout, AuditFindings* f) {
+  Result<std::vector<DirEntry>> trash = env->ListDir(layout.trash_dir());
+  if (!trash.ok()) return trash.status().IsNotFound() ? Status::OK() : trash.status();
+  for (const DirEntry& e : *trash) {
+    const std::string path = JoinPath(layout.trash_dir(), e.name);
+    f->repairs.push_back({RepairKind::kRemoveTrash,
+                          "leftover trash: " + path + " (a dropped canonical not yet freed)",
+                          path,
+                          "",
+                          "",
+                          {}});
   }
+  return Status::OK();
+}
 
-  // State entries: dangling canonicals and broken references.
-  // state_refs views the state's own strings (entries are only added below, never erased);
-  // state_shared owns its strings, as healing adds paths of local values.
-  PathViewSet state_refs;
-  PathSet state_shared;
-  size_t entries = state->direct_tables.size();
-  for (const auto& [slug, tables] : state->data_packages) entries += tables.size();
-  state_refs.reserve(entries);
-  state_shared.reserve(entries);
-  auto check_entry = [&](const std::string& dir, const std::string& name, TableRef* ref) -> Status {
-    state_refs.insert(ref->ref_path);
-    state_shared.insert(ref->shared_path);
-    if (hints.current_refs && hints.current_refs->count(ref->ref_path)) return Status::OK();
-    FERRY_ASSIGN_OR_RETURN(bool shared_exists, Exists(env, ref->shared_path));
+// What the state names: its references (views of the state's own strings) and canonicals.
+struct StateIndex {
+  PathViewSet refs;
+  PathSet shared;
+};
+
+// Every state entry: a missing canonical (a violation: only a pull re-fetches it) or a
+// reference that is not current (a relink).
+Status CheckStateEntries(Env* env, const SyncState& state, Linker* linker, DigestCache* cache,
+                         const AuditHints& hints, AuditFindings* f, StateIndex* index) {
+  size_t entries = state.direct_tables.size();
+  for (const auto& [slug, tables] : state.data_packages) entries += tables.size();
+  index->refs.reserve(entries);
+  index->shared.reserve(entries);
+  auto check = [&](const std::string& dir, const std::string& name, const TableRef& ref) -> Status {
+    index->refs.insert(ref.ref_path);
+    index->shared.insert(ref.shared_path);
+    if (hints.current_refs && hints.current_refs->count(ref.ref_path)) return Status::OK();
+    FERRY_ASSIGN_OR_RETURN(bool shared_exists, Exists(env, ref.shared_path));
     if (!shared_exists) {
-      found("dangling shared: " + ref->shared_path + " (referenced by " + ref->ref_path +
-                "; the next pull re-fetches it)",
-            false);
+      f->violations.push_back("dangling shared: " + ref.shared_path + " (referenced by " +
+                              ref.ref_path + "; the next pull re-fetches it)");
       return Status::OK();
     }
     Result<bool> current =
-        linker->IsReferenceCurrent(ref->shared_path, ref->ref_path, ref->strategy, ref->md5, cache);
+        linker->IsReferenceCurrent(ref.shared_path, ref.ref_path, ref.strategy, ref.md5, cache);
     if (current.ok() && *current) return Status::OK();
-    bool healed = false;
-    if (heal) {
-      Result<LinkStrategy> made = linker->MakeReference(ref->shared_path, ref->ref_path);
-      if (made.ok()) {
-        if (*made != LinkStrategy::kSymlink) {
-          cache->NoteReference(ref->shared_path, ref->ref_path, *made == LinkStrategy::kHardlink);
-        }
-        ref->strategy = *made;
-        f.state_changed = true;
-        healed = true;
-      }
-    }
-    (void)dir;
-    (void)name;
-    found("broken reference: " + ref->ref_path, healed);
+    f->repairs.push_back(
+        {RepairKind::kRelink, "broken reference: " + ref.ref_path, ref.ref_path, dir, name, ref});
     return Status::OK();
   };
-  for (auto& [name, ref] : state->direct_tables) {
-    FERRY_RETURN_IF_ERROR(check_entry(std::string(kDirectDirName), name, &ref));
+  for (const auto& [name, ref] : state.direct_tables) {
+    FERRY_RETURN_IF_ERROR(check(std::string(kDirectDirName), name, ref));
   }
-  for (auto& [slug, tables] : state->data_packages) {
-    for (auto& [name, ref] : tables) FERRY_RETURN_IF_ERROR(check_entry(slug, name, &ref));
+  for (const auto& [slug, tables] : state.data_packages) {
+    for (const auto& [name, ref] : tables) FERRY_RETURN_IF_ERROR(check(slug, name, ref));
   }
+  return Status::OK();
+}
 
-  // References on disk that the state does not name.
+// References on disk that the state does not name (adopted when they are ferry's), then
+// canonicals that nothing points at (orphans).
+Status FindUntrackedAndOrphans(Env* env, const WorkspaceLayout& layout, DigestCache* cache,
+                               const AuditHints& hints, const StateIndex& index, AuditFindings* f) {
   FERRY_ASSIGN_OR_RETURN(std::vector<std::string> shared, ScanSharedFiles(env, layout));
   bool walk = !hints.walk_only_if_needed;
-  for (const std::string& s : shared) walk = walk || !state_shared.count(s);
+  for (const std::string& s : shared) walk = walk || !index.shared.count(s);
   std::vector<ObservedReference> refs;
   if (walk) {
     FERRY_ASSIGN_OR_RETURN(refs, ScanReferences(env, layout));
@@ -223,7 +243,7 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
   PathSet disk_targets;
   for (const ObservedReference& r : refs) {
     if (!r.target_shared_path.empty()) disk_targets.insert(r.target_shared_path);
-    if (state_refs.count(r.ref_path)) continue;
+    if (index.refs.count(r.ref_path)) continue;
     std::string target = r.target_shared_path;
     LinkStrategy strategy = r.strategy_guess;
     if (target.empty()) {
@@ -231,46 +251,119 @@ Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, Sy
       strategy = LinkStrategy::kCopy;
     }
     if (target.empty() || !shared_set.count(target)) {
-      f.notes.push_back("not created by ferry, left in place: " + r.ref_path);
+      f->notes.push_back("not created by ferry, left in place: " + r.ref_path);
       continue;
     }
     disk_targets.insert(target);
-    if (heal) {
-      PutEntry(state, r.dir, r.name, EntryFor(env, r, target, cache, strategy));
-      state_shared.insert(target);
-      f.state_changed = true;
-    }
-    found("untracked reference: " + r.ref_path, heal);
+    f->repairs.push_back({RepairKind::kAdoptReference, "untracked reference: " + r.ref_path,
+                          r.ref_path, r.dir, r.name, EntryFor(env, r, target, cache, strategy)});
   }
-
-  // Orphan canonicals: no reference in the state or on disk.
   for (const std::string& s : shared) {
-    if (state_shared.count(s) || disk_targets.count(s)) continue;
-    bool healed = false;
-    if (heal) {
-      healed = RemoveCanonical(env, s).ok();
-      if (healed) cache->Forget(s);
-    }
-    found("orphan _shared parquet: " + BaseName(s), healed);
+    if (index.shared.count(s) || disk_targets.count(s)) continue;
+    f->repairs.push_back(
+        {RepairKind::kRemoveOrphan, "orphan _shared parquet: " + BaseName(s), s, "", "", {}});
   }
+  return Status::OK();
+}
 
-  // Memory bundles.
-  for (const auto& [slug, entry] : state->memory_domains) {
+Status CheckBundles(Env* env, const WorkspaceLayout& layout, const SyncState& state,
+                    AuditFindings* f) {
+  for (const auto& [slug, entry] : state.memory_domains) {
     const std::string path = entry.path.empty() ? layout.bundle_path(slug) : entry.path;
     FERRY_ASSIGN_OR_RETURN(bool exists, Exists(env, path));
-    if (!exists) found("missing bundle: " + path + " (the next pull re-fetches it)", false);
+    if (!exists)
+      f->violations.push_back("missing bundle: " + path + " (the next pull re-fetches it)");
   }
   std::vector<std::pair<std::string, std::string>> bundles;
   FERRY_RETURN_IF_ERROR(ScanBundles(env, layout, &bundles));
   for (const auto& [slug, path] : bundles) {
-    if (state->memory_domains.count(slug)) continue;
-    if (heal) {
-      state->memory_domains[slug] = {slug, "", path};
-      f.state_changed = true;
-    }
-    found("untracked bundle: " + path, heal);
+    if (state.memory_domains.count(slug)) continue;
+    f->repairs.push_back(
+        {RepairKind::kAdoptBundle, "untracked bundle: " + path, path, slug, "", {}});
   }
+  return Status::OK();
+}
+
+// Applies one repair; *state_changed is set when it changed *state.
+Status ApplyRepair(Env* env, const RepairAction& r, SyncState* state, Linker* linker,
+                   DigestCache* cache, bool* state_changed) {
+  switch (r.kind) {
+    case RepairKind::kRecoverInstall:
+      return RecoverInterruptedInstall(env, r.path);
+    case RepairKind::kRemoveTemp:
+    case RepairKind::kRemoveTrash:
+      return RemoveTree(env, r.path);
+    case RepairKind::kRelink: {
+      FERRY_ASSIGN_OR_RETURN(LinkStrategy made,
+                             linker->MakeReference(r.entry.shared_path, r.entry.ref_path));
+      if (made != LinkStrategy::kSymlink) {
+        cache->NoteReference(r.entry.shared_path, r.entry.ref_path,
+                             made == LinkStrategy::kHardlink);
+      }
+      TableRef ref = r.entry;
+      ref.strategy = made;
+      PutEntry(state, r.dir, r.name, std::move(ref));
+      *state_changed = true;
+      return Status::OK();
+    }
+    case RepairKind::kAdoptReference:
+      PutEntry(state, r.dir, r.name, r.entry);
+      *state_changed = true;
+      return Status::OK();
+    case RepairKind::kRemoveOrphan:
+      FERRY_RETURN_IF_ERROR(RemoveCanonical(env, r.path));
+      cache->Forget(r.path);
+      return Status::OK();
+    case RepairKind::kAdoptBundle:
+      state->memory_domains[r.dir] = {r.dir, "", r.path};
+      *state_changed = true;
+      return Status::OK();
+    case RepairKind::kReanchor:
+      *state_changed = true;  // the loaded state already holds the layout's paths
+      return Status::OK();
+  }
+  return Status::Internal("unknown repair for " + r.path);
+}
+
+}  // namespace
+
+Result<std::vector<RepairAction>> FindInterruptedRunDebris(Env* env, const WorkspaceLayout& layout,
+                                                           bool check_trash) {
+  AuditFindings f;
+  PathSet asides;
+  FERRY_RETURN_IF_ERROR(FindInterruptedInstalls(env, layout, &f, &asides));
+  FERRY_RETURN_IF_ERROR(FindLeftoverTemps(env, layout, asides, &f));
+  if (check_trash) FERRY_RETURN_IF_ERROR(FindTrash(env, layout, &f));
+  return std::move(f.repairs);
+}
+
+Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout,
+                                     const SyncState& state, Linker* linker, DigestCache* cache,
+                                     const AuditHints& hints) {
+  AuditFindings f;
+  if (hints.check_debris) {
+    FERRY_ASSIGN_OR_RETURN(f.repairs, FindInterruptedRunDebris(env, layout, hints.check_trash));
+  }
+  StateIndex index;
+  FERRY_RETURN_IF_ERROR(CheckStateEntries(env, state, linker, cache, hints, &f, &index));
+  FERRY_RETURN_IF_ERROR(FindUntrackedAndOrphans(env, layout, cache, hints, index, &f));
+  FERRY_RETURN_IF_ERROR(CheckBundles(env, layout, state, &f));
   return f;
+}
+
+HealOutcome HealWorkspace(Env* env, const std::vector<RepairAction>& repairs, SyncState* state,
+                          Linker* linker, DigestCache* cache) {
+  HealOutcome out;
+  for (const RepairAction& r : repairs) {
+    Status s = ApplyRepair(env, r, state, linker, cache, &out.state_changed);
+    if (s.ok()) {
+      out.healed.push_back(r.finding);
+    } else {
+      out.failed.push_back(r.finding + " (not healed: " + s.message() + ")");
+      if (out.first_failure.ok()) out.first_failure = s.WithContext("heal " + r.finding);
+    }
+  }
+  return out;
 }
 
 }  // namespace ferry::pull

@@ -1,5 +1,8 @@
 // The invariant audit (seed 000 `audit_invariants`, seed 002's four invariants), which heals
 // rather than only warns. It runs at the end of every pull and alone as `ferry audit`.
+// Two phases: detection (AuditWorkspace) lists findings and the repairs that heal them,
+// without writing anything; healing (HealWorkspace) applies those repairs and reports each
+// one as healed or as failed with its reason.
 //
 // Findings (the strings start like the seed's, so readers of its warnings keep working):
 //   "orphan _shared parquet: <name>"   a canonical no reference points at, in the state or on
@@ -10,7 +13,10 @@
 //                                      can heal it (it re-fetches); `ferry audit` reports it
 //   "untracked reference: <ref>"       a link into _shared/ that no state entry names (a lost
 //                                      or hand-edited state) -> heal: adopted into the state
+//   "interrupted install: <shared>"    an aside of an interrupted canonical swap -> heal:
+//                                      the rule of content_store.h (restored or removed)
 //   "leftover temp file: <path>"       a temp of an interrupted atomic write -> heal: removed
+//   "leftover trash: <path> ..."       a dropped canonical not yet freed -> heal: removed
 //   "missing bundle: <path>"           a state domain without its bundle -> a pull re-fetches
 //   "untracked bundle: <path>"         memory/<slug>/bundle.md that no state entry names ->
 //                                      heal: adopted (token unknown, so the next pull
@@ -32,6 +38,7 @@
 
 #include "base/path.h"
 #include "ferry/env.h"
+#include "pull/plan.h"
 #include "store/digest_cache.h"
 #include "store/linker.h"
 #include "store/state_anchor.h"
@@ -40,13 +47,22 @@
 
 namespace ferry::pull {
 
+// What detection saw. It never changes the disk or the state.
 struct AuditFindings {
-  std::vector<std::string> violations;  // found and not healed
-  std::vector<std::string> healed;      // found and healed
+  std::vector<RepairAction> repairs;    // found, and healable without a server
+  std::vector<std::string> violations;  // found, and only a pull can heal them
   std::vector<std::string> notes;       // left in place on purpose
-  bool state_changed = false;           // *state was modified (the caller saves it)
 
-  bool clean() const { return violations.empty(); }
+  // The lines a listing prints as violations: every repair's finding, then the violations.
+  std::vector<std::string> Unhealed() const;
+};
+
+// What applying the repairs did. Every repair ends up in exactly one of the two lists.
+struct HealOutcome {
+  std::vector<std::string> healed;  // the findings of the repairs that succeeded
+  std::vector<std::string> failed;  // "<finding> (not healed: <why>)"
+  Status first_failure;             // the first failed repair's Status (OK when none failed)
+  bool state_changed = false;       // *state was modified (the caller saves it)
 };
 
 // What the caller already knows, so the audit at the end of a pull does not redo the pull's
@@ -61,12 +77,30 @@ struct AuditHints {
   // Look at .ferry/trash/ (canonicals a pull dropped and did not get to free). The pull
   // empties the trash itself while its audit runs, so it passes false.
   bool check_trash = true;
+  // Look for the debris of an interrupted run (FindInterruptedRunDebris). The pull clears it
+  // in its recovery phase, before it plans, so its closing audit passes false.
+  bool check_debris = true;
 };
 
-// Audits the workspace against *state; with `heal`, repairs what it can and updates *state.
-Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout, SyncState* state,
-                                     Linker* linker, DigestCache* cache, bool heal,
+// The debris of an interrupted run, which a pull clears before it plans (its recovery
+// phase, Plan::repairs): interrupted installs, leftover temps and, with `check_trash`, the
+// trash. Read-only; it checks no reference, so it costs a few directory listings.
+Result<std::vector<RepairAction>> FindInterruptedRunDebris(Env* env, const WorkspaceLayout& layout,
+                                                           bool check_trash);
+
+// Detection: compares the disk with `state` and lists the repairs and violations. Read-only
+// (safe without the lock). Assumes nothing about the disk; an interrupted install is listed
+// first, and everything else is judged on the disk as it is (before that recovery).
+Result<AuditFindings> AuditWorkspace(Env* env, const WorkspaceLayout& layout,
+                                     const SyncState& state, Linker* linker, DigestCache* cache,
                                      const AuditHints& hints = {});
+
+// Healing: applies `repairs` in order (the order AuditWorkspace lists them) and updates
+// *state for the ones that change it. Assumes the workspace lock is held and that `repairs`
+// came from AuditWorkspace over the same `state`. Never stops early and never drops a failure:
+// each one is in HealOutcome::failed with its reason.
+HealOutcome HealWorkspace(Env* env, const std::vector<RepairAction>& repairs, SyncState* state,
+                          Linker* linker, DigestCache* cache);
 
 // The state the disk implies: every reference under data/ whose canonical can be identified,
 // every memory bundle (md5 "" so the next pull re-fetches it). Unidentifiable files are

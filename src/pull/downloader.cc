@@ -252,15 +252,65 @@ Result<std::unique_ptr<DiskBudget::Ticket>> Downloader::AdmitFetch(const FetchAc
   return budget_.Admit("table " + f.table_id, need);
 }
 
+// One file's download across its attempts: what it is, and what its partial holds.
+struct Downloader::Transfer {
+  std::string label;
+  std::string progress_item;  // the name kItemStart and kItemDone use, for kBytes
+  std::string url;
+  std::string partial;
+  std::string md5;
+  uint64_t size = 0;   // announced (0 = unknown)
+  uint64_t limit = 0;  // the most bytes the partial may hold
+  DiskBudget::Ticket* ticket = nullptr;
+  bool* capped = nullptr;
+  StreamDigest digest;
+  bool seeded = false;    // `digest` holds exactly the bytes now in `partial`
+  bool too_long = false;  // this attempt's body went past `size`: cut, and a mismatch
+};
+
+namespace {
+
+// The verify step: why the bytes `digest` saw are not the file the manifest announces, or ""
+// when they are it.
+std::string Mismatch(StreamDigest* digest, const std::string& md5, uint64_t size, bool too_long,
+                     std::string* md5_out) {
+  const uint64_t total = digest->total();
+  const bool magic = digest->has_magic();
+  *md5_out = digest->Finish();
+  if (too_long) {
+    return "more bytes than the " + std::to_string(size) +
+           " the manifest announces; the transfer was cut there";
+  }
+  if (size != 0 && total != size) {
+    return "size " + std::to_string(total) + ", manifest says " + std::to_string(size);
+  }
+  if (!md5.empty() && *md5_out != md5) {
+    return "md5 " + Short(*md5_out) + ", manifest says " + Short(md5);
+  }
+  if (md5.empty() && !magic) {
+    return "no parquet magic PAR1 at both ends (and no md5 in the manifest)";
+  }
+  return "";
+}
+
+}  // namespace
+
 Status Downloader::DownloadVerified(const std::string& label, const std::string& progress_item,
                                     const std::string& url, const std::string& partial,
                                     const std::string& md5, uint64_t size,
                                     DiskBudget::Ticket* ticket, bool* capped,
                                     std::string* md5_out) {
+  Transfer t;
+  t.label = label;
+  t.progress_item = progress_item;
+  t.url = url;
+  t.partial = partial;
+  t.md5 = md5;
+  t.size = size;
   // The most bytes the partial may hold: the announced size, or what the disk can spare.
-  const uint64_t limit = size != 0 ? size : ticket->cap();
-  StreamDigest digest;
-  bool seeded = false;  // `digest` holds exactly the bytes now in `partial`
+  t.limit = size != 0 ? size : ticket->cap();
+  t.ticket = ticket;
+  t.capped = capped;
   // With no md5, a partial cannot be tied to a version of the file: never resume it.
   if (md5.empty()) {
     Status rm = env_->RemoveFile(partial);
@@ -269,141 +319,139 @@ Status Downloader::DownloadVerified(const std::string& label, const std::string&
   std::string last_mismatch;
   const int attempts = std::max(1, options_.verify_attempts);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
-    bool complete = false;
-    bool too_long = false;  // the body went past `size`: cut, and a mismatch
-    Status transfer = RetryWithBackoff(env_, options_.retry, [&](int) -> Status {
-      FERRY_ASSIGN_OR_RETURN(uint64_t have, SizeOrZero(env_, partial));
-      if (size != 0 && have > size) {  // longer than the file can be: not a prefix of it
-        FERRY_RETURN_IF_ERROR(env_->RemoveFile(partial));
-        have = 0;
-      }
-      if (!seeded || digest.total() != have) {
-        if (have > 0) {
-          FERRY_RETURN_IF_ERROR(SeedFromFile(env_, partial, &digest));
-        } else {
-          digest.Reset();
-        }
-        seeded = true;
-      }
-      if (size != 0 && have == size) {  // a complete partial from an interrupted run
-        complete = true;
-        return Status::OK();
-      }
-      HttpRequest req;
-      req.url = url;
-      req.headers = options_.token.HeadersFor(url);
-      if (have > 0) req.range_first = have;
-      std::unique_ptr<WritableFile> out;
-      std::string error_body;
-      Status write_error;
-      HttpBodySink sink = [&](const HttpResponse& resp, std::string_view chunk) -> Status {
-        if (resp.status != 200 && resp.status != 206) {
-          if (error_body.size() < kErrorBodyCap) {
-            error_body.append(chunk.substr(0, kErrorBodyCap - error_body.size()));
-          }
-          return Status::OK();
-        }
-        if (!out) {
-          if (resp.status == 206 && have > 0) {
-            const std::string range = resp.header("content-range");
-            const std::string expect = "bytes " + std::to_string(have) + "-";
-            if (range.rfind(expect, 0) != 0) {
-              return Status::Unavailable("GET " + url + ": asked for bytes from " +
-                                         std::to_string(have) + ", got Content-Range '" + range +
-                                         "'");
-            }
-            FERRY_ASSIGN_OR_RETURN(out, env_->NewAppendableFile(partial, 0644));
-          } else {
-            // A 200 (also the answer to a Range request: "start over") replaces the partial.
-            digest.Reset();
-            FERRY_ASSIGN_OR_RETURN(out, env_->NewWritableFile(partial, 0644));
-          }
-        }
-        // Checked before the bytes reach the disk, so the partial never holds more.
-        if (digest.total() + chunk.size() > limit) {
-          if (size != 0) {
-            too_long = true;
-            return Status::Corruption("GET " + url + ": the body is longer than the " +
-                                      std::to_string(size) + " bytes the manifest announces");
-          }
-          *capped = true;
-          return Status::NoSpace("GET " + url + ": the body passed the " + FormatBytes(limit) +
-                                 " the disk can spare under " + layout_.partial_dir() +
-                                 " (the manifest gives no size_bytes for it)");
-        }
-        Status a = out->Append(chunk);
-        if (!a.ok()) return a;
-        ticket->Wrote(chunk.size());
-        digest.Update(chunk);
-        bytes_downloaded_.fetch_add(chunk.size());
-        if (options_.progress) {
-          ProgressEvent e;
-          e.kind = ProgressEvent::Kind::kBytes;
-          e.item = progress_item;
-          e.bytes_delta = chunk.size();
-          options_.progress->OnEvent(e);
-        }
-        return Status::OK();
-      };
-      Result<HttpResponse> resp = http_->Send(req, sink);
-      // Close flushes what arrived (after a transport error too, so the next attempt resumes
-      // after it). No fsync here: InstallCanonical fsyncs the verified file before its rename,
-      // and a partial lost to a crash is only re-downloaded.
-      Status closed = out ? out->Close() : Status::OK();
-      if (!resp.ok()) {
-        // Whatever was appended is in the partial (Close flushed it): the retry resumes.
-        return resp.status();
-      }
-      FERRY_RETURN_IF_ERROR(closed);
-      if (resp->status == 416 && have > 0) {
-        complete = true;  // the partial already holds every byte; verification decides
-        return Status::OK();
-      }
-      HttpResponse with_body = *resp;
-      with_body.body = error_body;
-      FERRY_RETURN_IF_ERROR(StatusFromHttpResponse(with_body, "GET", url));
-      if (resp->status != 200 && resp->status != 206) {
-        return Status::InvalidArgument("GET " + url + ": unexpected HTTP " +
-                                       std::to_string(resp->status) + " for a download");
-      }
-      if (!out) {
-        // An empty body: the file is empty (a 200), or nothing was appended (a 206).
-        if (resp->status == 200) {
-          digest.Reset();
-          FERRY_ASSIGN_OR_RETURN(out, env_->NewWritableFile(partial, 0644));
-          FERRY_RETURN_IF_ERROR(out->Close());
-        }
-      }
-      complete = true;
-      return Status::OK();
-    });
-    if (!transfer.ok() && !too_long) {
+    Status transfer = AttemptDownload(&t);
+    if (!transfer.ok() && !t.too_long) {
       return transfer.WithContext("download of table " + label);
     }
-    (void)complete;
-    const uint64_t total = digest.total();
-    const bool magic = digest.has_magic();
-    std::string got = digest.Finish();
-    seeded = false;
-    if (too_long) {
-      last_mismatch = "more bytes than the " + std::to_string(size) +
-                      " the manifest announces; the transfer was cut there";
-    } else if (size != 0 && total != size) {
-      last_mismatch = "size " + std::to_string(total) + ", manifest says " + std::to_string(size);
-    } else if (!md5.empty() && got != md5) {
-      last_mismatch = "md5 " + Short(got) + ", manifest says " + Short(md5);
-    } else if (md5.empty() && !magic) {
-      last_mismatch = "no parquet magic PAR1 at both ends (and no md5 in the manifest)";
-    } else {
+    std::string got;
+    last_mismatch = Mismatch(&t.digest, md5, size, t.too_long, &got);
+    t.seeded = false;
+    if (last_mismatch.empty()) {
       *md5_out = got;
       return Status::OK();
     }
+    // The retry decision: wrong bytes are discarded and downloaded whole again, up to
+    // `verify_attempts` downloads in all.
     Status rm = env_->RemoveFile(partial);
     if (!rm.ok() && !rm.IsNotFound()) return rm;
   }
   return Status::Corruption("table " + label + ": bytes from " + url + " do not verify (" +
                             last_mismatch + ") after " + std::to_string(attempts) +
                             " downloads; the previous copy, if any, is kept");
+}
+
+Status Downloader::AttemptDownload(Transfer* t) {
+  t->too_long = false;
+  return RetryWithBackoff(env_, options_.retry, [&](int) { return ResumeOnce(t); });
+}
+
+Status Downloader::SeedDigest(Transfer* t, uint64_t* have) {
+  FERRY_ASSIGN_OR_RETURN(*have, SizeOrZero(env_, t->partial));
+  if (t->size != 0 && *have > t->size) {  // longer than the file can be: not a prefix of it
+    FERRY_RETURN_IF_ERROR(env_->RemoveFile(t->partial));
+    *have = 0;
+  }
+  if (!t->seeded || t->digest.total() != *have) {
+    if (*have > 0) {
+      FERRY_RETURN_IF_ERROR(SeedFromFile(env_, t->partial, &t->digest));
+    } else {
+      t->digest.Reset();
+    }
+    t->seeded = true;
+  }
+  return Status::OK();
+}
+
+Status Downloader::ResumeOnce(Transfer* t) {
+  uint64_t have = 0;
+  FERRY_RETURN_IF_ERROR(SeedDigest(t, &have));
+  if (t->size != 0 && have == t->size) return Status::OK();  // complete, from an interrupted run
+  const std::string& url = t->url;
+  HttpRequest req;
+  req.url = url;
+  req.headers = options_.token.HeadersFor(url);
+  if (have > 0) req.range_first = have;
+  std::unique_ptr<WritableFile> out;
+  std::string error_body;
+  HttpBodySink sink = [&](const HttpResponse& resp, std::string_view chunk) -> Status {
+    if (resp.status != 200 && resp.status != 206) {
+      if (error_body.size() < kErrorBodyCap) {
+        error_body.append(chunk.substr(0, kErrorBodyCap - error_body.size()));
+      }
+      return Status::OK();
+    }
+    if (!out) {
+      FERRY_ASSIGN_OR_RETURN(out, OpenPartialFor(resp, t, have));
+    }
+    return AppendChunk(t, chunk, out.get());
+  };
+  Result<HttpResponse> resp = http_->Send(req, sink);
+  // Close flushes what arrived (after a transport error too, so the next attempt resumes
+  // after it). No fsync here: InstallCanonical fsyncs the verified file before its rename,
+  // and a partial lost to a crash is only re-downloaded.
+  Status closed = out ? out->Close() : Status::OK();
+  if (!resp.ok()) return resp.status();  // what was appended is kept: the retry resumes
+  FERRY_RETURN_IF_ERROR(closed);
+  if (resp->status == 416 && have > 0) {
+    return Status::OK();  // the partial already holds every byte; verification decides
+  }
+  HttpResponse with_body = *resp;
+  with_body.body = error_body;
+  FERRY_RETURN_IF_ERROR(StatusFromHttpResponse(with_body, "GET", url));
+  if (resp->status != 200 && resp->status != 206) {
+    return Status::InvalidArgument("GET " + url + ": unexpected HTTP " +
+                                   std::to_string(resp->status) + " for a download");
+  }
+  if (!out && resp->status == 200) {
+    // An empty body: the file is empty (a 206 with nothing appended leaves the partial).
+    t->digest.Reset();
+    FERRY_ASSIGN_OR_RETURN(out, env_->NewWritableFile(t->partial, 0644));
+    FERRY_RETURN_IF_ERROR(out->Close());
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<WritableFile>> Downloader::OpenPartialFor(const HttpResponse& resp,
+                                                                 Transfer* t, uint64_t have) {
+  if (resp.status == 206 && have > 0) {
+    const std::string range = resp.header("content-range");
+    const std::string expect = "bytes " + std::to_string(have) + "-";
+    if (range.rfind(expect, 0) != 0) {
+      return Status::Unavailable("GET " + t->url + ": asked for bytes from " +
+                                 std::to_string(have) + ", got Content-Range '" + range + "'");
+    }
+    return env_->NewAppendableFile(t->partial, 0644);
+  }
+  // A 200 (also the answer to a Range request: "start over") replaces the partial.
+  t->digest.Reset();
+  return env_->NewWritableFile(t->partial, 0644);
+}
+
+Status Downloader::AppendChunk(Transfer* t, std::string_view chunk, WritableFile* out) {
+  // Checked before the bytes reach the disk, so the partial never holds more.
+  if (t->digest.total() + chunk.size() > t->limit) {
+    if (t->size != 0) {
+      t->too_long = true;
+      return Status::Corruption("GET " + t->url + ": the body is longer than the " +
+                                std::to_string(t->size) + " bytes the manifest announces");
+    }
+    *t->capped = true;
+    return Status::NoSpace("GET " + t->url + ": the body passed the " + FormatBytes(t->limit) +
+                           " the disk can spare under " + layout_.partial_dir() +
+                           " (the manifest gives no size_bytes for it)");
+  }
+  FERRY_RETURN_IF_ERROR(out->Append(chunk));
+  t->ticket->Wrote(chunk.size());
+  t->digest.Update(chunk);
+  bytes_downloaded_.fetch_add(chunk.size());
+  if (options_.progress) {
+    ProgressEvent e;
+    e.kind = ProgressEvent::Kind::kBytes;
+    e.item = t->progress_item;
+    e.bytes_delta = chunk.size();
+    options_.progress->OnEvent(e);
+  }
+  return Status::OK();
 }
 
 }  // namespace ferry::pull

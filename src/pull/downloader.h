@@ -105,6 +105,21 @@ class Downloader {
                           const std::string& md5, uint64_t size, DiskBudget::Ticket* ticket,
                           bool* capped, std::string* md5_out);
 
+  // The steps of DownloadVerified (downloader.cc), over one file's Transfer:
+  struct Transfer;
+  // One attempt: ResumeOnce under the retry policy (transport errors and 5xx resume). OK when
+  // the partial is complete as far as the server says; verification is the caller's.
+  Status AttemptDownload(Transfer* t);
+  // One request: resumes the partial from what it holds (Range), or notes it is complete.
+  Status ResumeOnce(Transfer* t);
+  // Brings t->digest to the bytes the partial holds (hashed once per resume); *have = size.
+  Status SeedDigest(Transfer* t, uint64_t* have);
+  // The partial the body of `resp` goes to: appended to for a matching 206, else replaced.
+  Result<std::unique_ptr<WritableFile>> OpenPartialFor(const HttpResponse& resp, Transfer* t,
+                                                       uint64_t have);
+  // Writes one chunk of the body, unless it would pass t->limit (then a mismatch or kNoSpace).
+  Status AppendChunk(Transfer* t, std::string_view chunk, WritableFile* out);
+
   Env* const env_;
   HttpClient* const http_;
   const WorkspaceLayout layout_;

@@ -54,13 +54,18 @@ void RevertEntry(SyncState* st, const LinkAction& a) {
   }
 }
 
-// True when `dir` still lists entries (which ferry did not create: its own are gone by now);
-// *names lists them.
-bool ForeignEntries(Env* env, const std::string& dir, std::string* names) {
+// Removes `dir`, a directory whose own entries ferry has just removed. Guarantees: OK when it
+// is gone (or was already), or when it holds entries ferry did not create: then it is left in
+// place and a note naming them is in *report. Any other failure is returned.
+Status RemoveEmptiedDir(Env* env, const std::string& dir, SyncReport* report) {
+  Status s = env->RemoveDir(dir);
+  if (s.ok() || s.IsNotFound()) return Status::OK();
   Result<std::vector<DirEntry>> left = env->ListDir(dir);
-  if (!left.ok() || left->empty()) return false;
-  for (const DirEntry& e : *left) *names += (names->empty() ? "" : ", ") + e.name;
-  return true;
+  if (!left.ok() || left->empty()) return s;  // an empty directory that would not go
+  std::string names;
+  for (const DirEntry& e : *left) names += (names.empty() ? "" : ", ") + e.name;
+  report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" + names + ")");
+  return Status::OK();
 }
 
 // Removals run kParallelUnlinks at a time (content_store.h says why); --jobs 1 stays
@@ -78,254 +83,312 @@ void SyncRemovalDirs(Env* env, std::set<std::string>* dirs) {
   dirs->clear();
 }
 
-}  // namespace
-
-Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDeps& deps,
-                   SyncState* next, SyncReport* report) {
-  Env* env = deps.env;
-  const WorkspaceLayout& layout = *deps.layout;
-  *next = previous;
-
-  for (const EntryError& e : plan.entry_errors) {
-    ReportFor(report, e.section)
-        ->errors.push_back({e.package, e.name, e.message, StatusCode::kInvalidArgument});
+// One application of a plan: the phases of ExecutePlan, in order, over shared bookkeeping.
+// Each phase states what it assumes of the ones before it.
+class PlanExecution {
+ public:
+  PlanExecution(const Plan& plan, const SyncState& previous, const ExecutorDeps& deps,
+                SyncState* next, SyncReport* report)
+      : plan_(plan),
+        previous_(previous),
+        deps_(deps),
+        env_(deps.env),
+        layout_(*deps.layout),
+        next_(next),
+        report_(report) {
+    *next_ = previous;
   }
 
-  // 1. Downloads.
-  std::map<std::string, Status> failed_fetch;  // table id -> why
-  if (!plan.fetches.empty()) {
-    std::vector<Status> results = deps.downloader->FetchAll(plan.fetches);
+  // The manifest's refused entries become errors of the report. Changes nothing on disk.
+  void ReportEntryErrors() {
+    for (const EntryError& e : plan_.entry_errors) {
+      ReportFor(report_, e.section)
+          ->errors.push_back({e.package, e.name, e.message, StatusCode::kInvalidArgument});
+    }
+  }
+
+  // 1. Downloads every fetch into the store (Downloader: verified, installed whole).
+  // Guarantees: failed_fetch_ names each table that did not arrive and why; the digest cache
+  // is saved. Returns kUnauthorized (the token was refused: the pull stops) or OK.
+  Status DownloadCanonicals() {
+    if (plan_.fetches.empty()) return Status::OK();
+    std::vector<Status> results = deps_.downloader->FetchAll(plan_.fetches);
     for (size_t i = 0; i < results.size(); ++i) {
       if (results[i].code() == StatusCode::kUnauthorized) return results[i];
-      if (!results[i].ok()) failed_fetch.emplace(plan.fetches[i].table_id, results[i]);
+      if (!results[i].ok()) failed_fetch_.emplace(plan_.fetches[i].table_id, results[i]);
     }
     // Downloaded digests survive a crash in what follows.
-    IgnoreError(deps.cache->Save(), "the digest cache is only an optimisation");
+    IgnoreError(deps_.cache->Save(), "the digest cache is only an optimisation");
+    return Status::OK();
   }
 
-  // 2. Intent: every entry about to be (re)linked, every new bundle.
-  std::vector<const LinkAction*> to_link;
-  if (deps.verified_refs) deps.verified_refs->reserve(plan.links.size());
-  for (const LinkAction& a : plan.links) {
-    if (!a.needs_link) {
-      if (deps.verified_refs) deps.verified_refs->insert(a.desired.ref_path);
-      continue;
-    }
-    if (a.needs_fetch) {
-      auto f = failed_fetch.find(a.desired.table_id);
-      if (f != failed_fetch.end()) {
-        ReportFor(report, a.section)
-            ->errors.push_back({a.package, a.name, f->second.message(), f->second.code()});
-        continue;  // previous entry (if any) and its reference stay as they were
-      }
-    }
-    SetEntry(next, a.section, a.package, a.name, a.desired);
-    to_link.push_back(&a);
-  }
-  for (const BundleAction& b : plan.bundle_fetches) {
-    if (b.is_new) next->memory_domains[b.slug] = MemoryEntry{b.slug, "", b.path};
-  }
-  for (const std::string& slug : plan.kept_packages) next->data_packages[slug];  // may be empty
-  if (!to_link.empty() || !plan.bundle_fetches.empty()) {
-    FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), *next));
-  }
-
-  // 3. References. Counts start from the recorded state and follow what actually happens
-  // (nothing happens to them on a no-op pull, which then skips counting 6,000 references).
-  ReferenceCounts counts =
-      to_link.empty() && plan.drops.empty() ? ReferenceCounts() : ReferenceCounts(previous);
-  std::set<std::string> released;  // shared paths whose count reached 0
-  auto release = [&](const std::string& shared) {
-    if (!shared.empty() && counts.Remove(shared) == 0) released.insert(shared);
-  };
-  for (const LinkAction* a : to_link) {
-    const TableRef& want = a->desired;
-    LinkStrategy used = want.strategy;
-    // Re-check just before acting: a symlink to a canonical replaced in place is still
-    // right, and a crashed run may already have made this very reference.
-    Result<bool> r = deps.linker->IsReferenceCurrent(want.shared_path, want.ref_path, want.strategy,
-                                                     want.md5, deps.cache);
-    const bool current = r.ok() && *r;
-    if (!current) {
-      Result<LinkStrategy> made = deps.linker->MakeReference(want.shared_path, want.ref_path);
-      if (!made.ok()) {
-        ReportFor(report, a->section)
-            ->errors.push_back(
-                {a->package, a->name, made.status().message(), made.status().code()});
-        RevertEntry(next, *a);
+  // 2. Intent first. Assumes DownloadCanonicals ran. Guarantees: to_link_ lists the links to
+  // make (those whose canonical arrived; the others are errors of the report and keep their
+  // previous entry), and before returning OK the state is saved with every one of them and
+  // every new bundle (md5 "", so a crash leads to a re-fetch) whenever there is any.
+  Status RecordIntent() {
+    if (deps_.verified_refs) deps_.verified_refs->reserve(plan_.links.size());
+    for (const LinkAction& a : plan_.links) {
+      if (!a.needs_link) {
+        if (deps_.verified_refs) deps_.verified_refs->insert(a.desired.ref_path);
         continue;
       }
+      if (a.needs_fetch) {
+        auto f = failed_fetch_.find(a.desired.table_id);
+        if (f != failed_fetch_.end()) {
+          ReportFor(report_, a.section)
+              ->errors.push_back({a.package, a.name, f->second.message(), f->second.code()});
+          continue;  // previous entry (if any) and its reference stay as they were
+        }
+      }
+      SetEntry(next_, a.section, a.package, a.name, a.desired);
+      to_link_.push_back(&a);
+    }
+    for (const BundleAction& b : plan_.bundle_fetches) {
+      if (b.is_new) next_->memory_domains[b.slug] = MemoryEntry{b.slug, "", b.path};
+    }
+    for (const std::string& slug : plan_.kept_packages) next_->data_packages[slug];  // may be empty
+    if (to_link_.empty() && plan_.bundle_fetches.empty()) return Status::OK();
+    return SaveSyncState(env_, layout_.state_path(), *next_);
+  }
+
+  // 3. References. Assumes RecordIntent saved the intent. Guarantees: each link is made (or
+  // found already current) and recorded with the strategy used, or reverted to its previous
+  // entry with an error in the report; the directories touched are synced.
+  void MakeReferences() {
+    // Counts start from the recorded state and follow what actually happens (nothing happens
+    // to them on a no-op pull, which then skips counting 6,000 references).
+    if (!to_link_.empty() || !plan_.drops.empty()) counts_ = ReferenceCounts(previous_);
+    for (const LinkAction* a : to_link_) MakeReference(*a);
+    // Entries whose metadata changed without a relink (none today) would be recorded here;
+    // the unchanged ones are already in *next from `previous`.
+    IgnoreError(deps_.linker->SyncTouchedDirs(), "a reference lost to a crash is re-created");
+  }
+
+  // 4a. Drops: disk first, then the state. Assumes MakeReferences ran (its counts). The
+  // unlinks are independent of each other and their latency is the filesystem's, so they run
+  // `jobs` at a time. Guarantees: each dropped reference is gone from disk and state, or is
+  // an error of the report and stays in the state; their directories are synced before any
+  // canonical leaves the store (a crash in between must not bring back a symlink to nothing).
+  void DropReferences() {
+    std::vector<Status> removed(plan_.drops.size());
+    ParallelFor(RemovalJobs(deps_.jobs), plan_.drops.size(), [&](size_t i) {
+      removed[i] = deps_.linker->RemoveReference(plan_.drops[i].previous.ref_path);
+    });
+    for (size_t i = 0; i < plan_.drops.size(); ++i)
+      NoteReferenceRemoved(plan_.drops[i], removed[i]);
+    SyncRemovalDirs(env_, &removal_dirs_);
+  }
+
+  // 4b. Canonicals whose count reached 0 leave the store (a rename each into the trash; the
+  // pull engine frees their blocks later, EmptyTrash). Assumes DropReferences synced the
+  // references' directories. A canonical that would not go is a note (the audit retries).
+  void DiscardUnreferencedCanonicals() {
+    std::vector<std::string> unreferenced;
+    for (const std::string& shared : released_) {
+      if (counts_.count(shared) == 0) unreferenced.push_back(shared);  // else re-added by a link
+    }
+    if (unreferenced.empty()) return;
+    IgnoreError(CreateDirs(env_, layout_.trash_dir()),
+                "DiscardCanonical then removes the canonical in place");
+    std::vector<Status> gone(unreferenced.size());
+    ParallelFor(RemovalJobs(deps_.jobs), unreferenced.size(),
+                [&](size_t i) { gone[i] = DiscardCanonical(env_, layout_, unreferenced[i]); });
+    removal_dirs_.insert(layout_.shared_dir());
+    removal_dirs_.insert(layout_.trash_dir());
+    for (size_t i = 0; i < unreferenced.size(); ++i) {
+      if (!gone[i].ok()) {
+        report_->notes.push_back("could not remove unreferenced canonical " + unreferenced[i] +
+                                 ": " + gone[i].message() + " (the audit retries)");
+        continue;
+      }
+      deps_.cache->Forget(unreferenced[i]);
+      EmitRemoved(deps_.progress, unreferenced[i], "canonical");
+    }
+  }
+
+  // 4c. The directories of dropped packages go, once empty. Assumes DropReferences ran: a
+  // package with a reference that could not be removed keeps its directory and its entry.
+  void RemoveDroppedPackages() {
+    for (const std::string& slug : plan_.dropped_packages) {
+      auto it = next_->data_packages.find(slug);
+      if (it != next_->data_packages.end() && !it->second.empty()) continue;  // a removal failed
+      Status s = RemoveEmptiedDir(env_, layout_.package_dir(slug), report_);
+      if (!s.ok()) {
+        // The (empty) package stays in the state so the next pull tries again.
+        report_->data_packages.errors.push_back({slug, "", s.message(), s.code()});
+        continue;
+      }
+      removal_dirs_.insert(layout_.data_dir());
+      next_->data_packages.erase(slug);
+      EmitRemoved(deps_.progress, layout_.package_dir(slug), "package");
+    }
+  }
+
+  // 5a. Bundles fetched. Guarantees: each is written whole and recorded, or keeps its previous
+  // file and entry with an error in the report. On kUnauthorized the state so far is saved and
+  // the refusal returned (the pull stops).
+  Status FetchBundles() {
+    for (const BundleAction& b : plan_.bundle_fetches) {
+      Status s = deps_.write_bundle(b);
+      if (s.ok()) {
+        next_->memory_domains[b.slug] = MemoryEntry{b.slug, b.md5, b.path};
+        ++(b.is_new ? report_->memory_domains.added : report_->memory_domains.updated);
+        continue;
+      }
+      report_->memory_domains.errors.push_back({"", b.slug, s.message(), s.code()});
+      auto prev = previous_.memory_domains.find(b.slug);
+      if (prev != previous_.memory_domains.end()) {
+        next_->memory_domains[b.slug] = prev->second;
+      } else {
+        next_->memory_domains.erase(b.slug);
+      }
+      if (s.code() == StatusCode::kUnauthorized) {
+        FERRY_RETURN_IF_ERROR(SaveSyncState(env_, layout_.state_path(), *next_));
+        return s;
+      }
+    }
+    return Status::OK();
+  }
+
+  // 5b. Bundles dropped: the file, then its directory once empty. Guarantees: each is gone
+  // from disk and state, or is an error of the report and stays in the state (the next pull
+  // removes it again); every directory removals changed is synced.
+  void DropBundles() {
+    for (const BundleDrop& d : plan_.bundle_drops) {
+      const std::string path =
+          d.previous.path.empty() ? layout_.bundle_path(d.slug) : d.previous.path;
+      Status s = env_->RemoveFile(path);
+      if (!s.ok() && !s.IsNotFound()) {
+        report_->memory_domains.errors.push_back({"", d.slug, s.message(), s.code()});
+        continue;
+      }
+      const std::string dir = DirName(path);
+      removal_dirs_.insert(dir);
+      removal_dirs_.insert(DirName(dir));
+      if (Status rd = RemoveEmptiedDir(env_, dir, report_); !rd.ok()) {
+        report_->memory_domains.errors.push_back({"", d.slug, rd.message(), rd.code()});
+        continue;
+      }
+      next_->memory_domains.erase(d.slug);
+      ++report_->memory_domains.removed;
+      EmitRemoved(deps_.progress, path, "bundle");
+    }
+    SyncRemovalDirs(env_, &removal_dirs_);
+  }
+
+  // 6. The record: last, so that it names exactly what the disk now holds.
+  Status SaveRecord() {
+    next_->last_sync_unix = env_->NowUnixNanos() / 1000000000;
+    if (deps_.save_record) return deps_.save_record(*next_);
+    return SaveSyncState(env_, layout_.state_path(), *next_);
+  }
+
+ private:
+  // One reference of MakeReferences: made unless a re-check finds it already current (a
+  // symlink to a canonical replaced in place is still right, and a crashed run may already
+  // have made this very reference).
+  void MakeReference(const LinkAction& a) {
+    const TableRef& want = a.desired;
+    LinkStrategy used = want.strategy;
+    Result<bool> r = deps_.linker->IsReferenceCurrent(want.shared_path, want.ref_path,
+                                                      want.strategy, want.md5, deps_.cache);
+    if (!(r.ok() && *r)) {
+      Result<LinkStrategy> made = deps_.linker->MakeReference(want.shared_path, want.ref_path);
+      if (!made.ok()) {
+        ReportFor(report_, a.section)
+            ->errors.push_back({a.package, a.name, made.status().message(), made.status().code()});
+        RevertEntry(next_, a);
+        return;
+      }
       used = *made;
-      EmitReferenceMade(deps.progress, want.ref_path, want.shared_path, used);
+      EmitReferenceMade(deps_.progress, want.ref_path, want.shared_path, used);
       // A copy's bytes are the canonical's (no need to hash them later); a hardlink moved the
       // canonical's ctime (its entry is re-validated without reading).
       if (used != LinkStrategy::kSymlink) {
-        deps.cache->NoteReference(want.shared_path, want.ref_path, used == LinkStrategy::kHardlink);
+        deps_.cache->NoteReference(want.shared_path, want.ref_path,
+                                   used == LinkStrategy::kHardlink);
       }
     }
     TableRef done = want;
     done.strategy = used;
-    if (deps.verified_refs) deps.verified_refs->insert(want.ref_path);
-    SetEntry(next, a->section, a->package, a->name, done);
-    if (a->previous && a->previous->ref_path != want.ref_path) {
+    if (deps_.verified_refs) deps_.verified_refs->insert(want.ref_path);
+    SetEntry(next_, a.section, a.package, a.name, done);
+    if (a.previous && a.previous->ref_path != want.ref_path) {
       // The reference moved (a state written elsewhere): the old path is ferry's, remove it.
-      Status moved = deps.linker->RemoveReference(a->previous->ref_path);
-      if (moved.ok()) EmitRemoved(deps.progress, a->previous->ref_path, "reference");
+      Status moved = deps_.linker->RemoveReference(a.previous->ref_path);
+      if (moved.ok()) EmitRemoved(deps_.progress, a.previous->ref_path, "reference");
       IgnoreError(moved, "a stale reference left behind is reported by the audit");
     }
-    if (!a->previous) {
-      counts.Add(want.shared_path);
-    } else if (a->previous->shared_path != want.shared_path) {
-      counts.Add(want.shared_path);
-      release(a->previous->shared_path);
+    if (!a.previous) {
+      counts_.Add(want.shared_path);
+    } else if (a.previous->shared_path != want.shared_path) {
+      counts_.Add(want.shared_path);
+      Release(a.previous->shared_path);
     }
-    TypeReport* t = ReportFor(report, a->section);
-    if (a->change == EntryChange::kAdd) {
+    TypeReport* t = ReportFor(report_, a.section);
+    if (a.change == EntryChange::kAdd) {
       ++t->added;
-      if (!a->package.empty()) t->added_in.insert(a->package);
+      if (!a.package.empty()) t->added_in.insert(a.package);
     }
-    if (a->change == EntryChange::kUpdate) {
+    if (a.change == EntryChange::kUpdate) {
       ++t->updated;
-      if (!a->package.empty()) t->updated_in.insert(a->package);
+      if (!a.package.empty()) t->updated_in.insert(a.package);
     }
   }
-  // Entries whose metadata changed without a relink (none today) would be recorded here; the
-  // unchanged ones are already in *next from `previous`.
-  IgnoreError(deps.linker->SyncTouchedDirs(), "a reference lost to a crash is re-created");
 
-  // 4. Drops: disk first, then the state. The unlinks are independent of each other and
-  // their latency is the filesystem's, so they run `jobs` at a time.
-  // Directories whose entries the removals below change: synced before the record that says
-  // the entries are gone, or a crash could bring back a reference the record no longer names.
-  std::set<std::string> removal_dirs;
-  std::vector<Status> removed(plan.drops.size());
-  ParallelFor(RemovalJobs(deps.jobs), plan.drops.size(), [&](size_t i) {
-    removed[i] = deps.linker->RemoveReference(plan.drops[i].previous.ref_path);
-  });
-  for (size_t i = 0; i < plan.drops.size(); ++i) {
-    const DropAction& d = plan.drops[i];
-    const Status& s = removed[i];
-    if (!s.ok()) {
-      ReportFor(report, d.section)->errors.push_back({d.package, d.name, s.message(), s.code()});
-      continue;
+  // Bookkeeping after one reference of DropReferences was removed (`removed` OK) or not.
+  void NoteReferenceRemoved(const DropAction& d, const Status& removed) {
+    if (!removed.ok()) {
+      ReportFor(report_, d.section)
+          ->errors.push_back({d.package, d.name, removed.message(), removed.code()});
+      return;
     }
-    deps.cache->Forget(d.previous.ref_path);
-    EmitRemoved(deps.progress, d.previous.ref_path, "reference");
-    removal_dirs.insert(DirName(d.previous.ref_path));
-    EraseEntry(next, d.section, d.package, d.name);
-    TypeReport* t = ReportFor(report, d.section);
+    deps_.cache->Forget(d.previous.ref_path);
+    EmitRemoved(deps_.progress, d.previous.ref_path, "reference");
+    removal_dirs_.insert(DirName(d.previous.ref_path));
+    EraseEntry(next_, d.section, d.package, d.name);
+    TypeReport* t = ReportFor(report_, d.section);
     ++t->removed;
     if (!d.package.empty()) t->removed_from.insert(d.package);
-    release(d.previous.shared_path);
-  }
-  // The references are durably gone before their canonicals leave the store: a crash in
-  // between must not bring back a symlink to nothing.
-  SyncRemovalDirs(env, &removal_dirs);
-  std::vector<std::string> unreferenced;
-  for (const std::string& shared : released) {
-    if (counts.count(shared) == 0) unreferenced.push_back(shared);  // else re-added by a link
-  }
-  // Out of the store now (a rename each); the pull engine frees their blocks while it writes
-  // views.sql and audits (EmptyTrash).
-  std::vector<Status> gone(unreferenced.size());
-  if (!unreferenced.empty()) {
-    IgnoreError(CreateDirs(env, layout.trash_dir()),
-                "DiscardCanonical then removes the canonical in place");
-  }
-  ParallelFor(RemovalJobs(deps.jobs), unreferenced.size(),
-              [&](size_t i) { gone[i] = DiscardCanonical(env, layout, unreferenced[i]); });
-  if (!unreferenced.empty()) {
-    removal_dirs.insert(layout.shared_dir());
-    removal_dirs.insert(layout.trash_dir());
-  }
-  for (size_t i = 0; i < unreferenced.size(); ++i) {
-    const std::string& shared = unreferenced[i];
-    const Status& s = gone[i];
-    if (!s.ok()) {
-      report->notes.push_back("could not remove unreferenced canonical " + shared + ": " +
-                              s.message() + " (the audit retries)");
-      continue;
-    }
-    deps.cache->Forget(shared);
-    EmitRemoved(deps.progress, shared, "canonical");
-  }
-  for (const std::string& slug : plan.dropped_packages) {
-    auto it = next->data_packages.find(slug);
-    if (it != next->data_packages.end() && !it->second.empty()) continue;  // a removal failed
-    const std::string dir = layout.package_dir(slug);
-    Status s = env->RemoveDir(dir);
-    if (!s.ok() && !s.IsNotFound()) {
-      std::string names;
-      if (!ForeignEntries(env, dir, &names)) {
-        // An empty directory that would not go: a real error. The (empty) package stays in
-        // the state so the next pull tries again.
-        report->data_packages.errors.push_back({slug, "", s.message(), s.code()});
-        continue;
-      }
-      report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" + names +
-                              ")");
-    }
-    removal_dirs.insert(layout.data_dir());
-    next->data_packages.erase(slug);
-    EmitRemoved(deps.progress, dir, "package");
+    Release(d.previous.shared_path);
   }
 
-  // 5. Bundles.
-  for (const BundleAction& b : plan.bundle_fetches) {
-    Status s = deps.write_bundle(b);
-    if (!s.ok()) {
-      report->memory_domains.errors.push_back({"", b.slug, s.message(), s.code()});
-      auto prev = previous.memory_domains.find(b.slug);
-      if (prev != previous.memory_domains.end()) {
-        next->memory_domains[b.slug] = prev->second;
-      } else {
-        next->memory_domains.erase(b.slug);
-      }
-      if (s.code() == StatusCode::kUnauthorized) {
-        FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), *next));
-        return s;
-      }
-      continue;
-    }
-    next->memory_domains[b.slug] = MemoryEntry{b.slug, b.md5, b.path};
-    if (b.is_new) {
-      ++report->memory_domains.added;
-    } else {
-      ++report->memory_domains.updated;
-    }
-  }
-  for (const BundleDrop& d : plan.bundle_drops) {
-    const std::string path = d.previous.path.empty() ? layout.bundle_path(d.slug) : d.previous.path;
-    Status s = env->RemoveFile(path);
-    if (!s.ok() && !s.IsNotFound()) {
-      report->memory_domains.errors.push_back({"", d.slug, s.message(), s.code()});
-      continue;
-    }
-    const std::string dir = DirName(path);
-    removal_dirs.insert(dir);
-    removal_dirs.insert(DirName(dir));
-    Status rd = env->RemoveDir(dir);
-    if (!rd.ok() && !rd.IsNotFound()) {
-      std::string names;
-      if (!ForeignEntries(env, dir, &names)) {
-        // Kept in the state: the next pull removes the directory again.
-        report->memory_domains.errors.push_back({"", d.slug, rd.message(), rd.code()});
-        continue;
-      }
-      report->notes.push_back("kept " + dir + ": it holds files ferry did not create (" + names +
-                              ")");
-    }
-    next->memory_domains.erase(d.slug);
-    ++report->memory_domains.removed;
-    EmitRemoved(deps.progress, path, "bundle");
+  void Release(const std::string& shared) {
+    if (!shared.empty() && counts_.Remove(shared) == 0) released_.insert(shared);
   }
 
-  SyncRemovalDirs(env, &removal_dirs);
+  const Plan& plan_;
+  const SyncState& previous_;
+  const ExecutorDeps& deps_;
+  Env* const env_;
+  const WorkspaceLayout& layout_;
+  SyncState* const next_;
+  SyncReport* const report_;
+  std::map<std::string, Status> failed_fetch_;  // table id -> why
+  std::vector<const LinkAction*> to_link_;
+  ReferenceCounts counts_;
+  std::set<std::string> released_;  // shared paths whose count reached 0
+  // Directories whose entries removals changed: synced before the record that says the
+  // entries are gone, or a crash could bring back a reference the record no longer names.
+  std::set<std::string> removal_dirs_;
+};
 
-  // 6. The record.
-  next->last_sync_unix = env->NowUnixNanos() / 1000000000;
-  if (deps.save_record) return deps.save_record(*next);
-  return SaveSyncState(env, layout.state_path(), *next);
+}  // namespace
+
+Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDeps& deps,
+                   SyncState* next, SyncReport* report) {
+  PlanExecution run(plan, previous, deps, next, report);
+  run.ReportEntryErrors();
+  FERRY_RETURN_IF_ERROR(run.DownloadCanonicals());
+  FERRY_RETURN_IF_ERROR(run.RecordIntent());
+  run.MakeReferences();
+  run.DropReferences();
+  run.DiscardUnreferencedCanonicals();
+  run.RemoveDroppedPackages();
+  FERRY_RETURN_IF_ERROR(run.FetchBundles());
+  run.DropBundles();
+  return run.SaveRecord();
 }
 
 }  // namespace ferry::pull

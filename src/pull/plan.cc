@@ -13,7 +13,7 @@ std::string EntryLabel(Section section, const std::string& package, const std::s
 }  // namespace
 
 bool Plan::empty() const {
-  if (!fetches.empty() || !drops.empty() || !canonical_removals.empty() ||
+  if (!repairs.empty() || !fetches.empty() || !drops.empty() || !canonical_removals.empty() ||
       !dropped_packages.empty() || !bundle_fetches.empty() || !bundle_drops.empty()) {
     return false;
   }
@@ -27,11 +27,12 @@ std::string FormatPlanText(const Plan& plan) {
   std::string out;
   uint64_t bytes = 0;
   int added = 0, updated = 0, relinked = 0;
+  for (const RepairAction& r : plan.repairs) out += "repair           " + r.finding + "\n";
   for (const FetchAction& f : plan.fetches) {
     bytes += f.size_bytes;
     out += "fetch            " + f.table_id + " (" + std::to_string(f.size_bytes) + " bytes" +
-           (f.parts.empty() ? "" : ", " + std::to_string(f.parts.size()) + " parts") +
-           ") from " + f.url + "\n";
+           (f.parts.empty() ? "" : ", " + std::to_string(f.parts.size()) + " parts") + ") from " +
+           f.url + "\n";
   }
   for (const LinkAction& a : plan.links) {
     if (!a.needs_link) continue;
@@ -66,23 +67,31 @@ std::string FormatPlanText(const Plan& plan) {
   for (const EntryError& e : plan.entry_errors) {
     out += "error            " + e.message + "\n";
   }
-  out += "plan: " + std::to_string(plan.fetches.size()) + " downloads (" +
-         std::to_string(bytes) + " bytes), " + std::to_string(added) + " added, " +
-         std::to_string(updated) + " updated, " + std::to_string(relinked) + " relinked, " +
-         std::to_string(plan.drops.size()) + " removed, " +
-         std::to_string(plan.bundle_fetches.size()) + " bundles to fetch, " +
-         std::to_string(plan.bundle_drops.size()) + " bundles to remove" +
-         (plan.empty() ? " (nothing to do)" : "") + "\n";
+  out +=
+      "plan: " +
+      (plan.repairs.empty() ? std::string() : std::to_string(plan.repairs.size()) + " repairs, ") +
+      std::to_string(plan.fetches.size()) + " downloads (" + std::to_string(bytes) + " bytes), " +
+      std::to_string(added) + " added, " + std::to_string(updated) + " updated, " +
+      std::to_string(relinked) + " relinked, " + std::to_string(plan.drops.size()) + " removed, " +
+      std::to_string(plan.bundle_fetches.size()) + " bundles to fetch, " +
+      std::to_string(plan.bundle_drops.size()) + " bundles to remove" +
+      (plan.empty() ? " (nothing to do)" : "") + "\n";
   return out;
 }
 
 nlohmann::json PlanToJson(const Plan& plan) {
   using nlohmann::json;
   json j = json::object();
+  json repairs = json::array();
+  for (const RepairAction& r : plan.repairs) repairs.push_back(r.finding);
+  j["repairs"] = std::move(repairs);
   json fetches = json::array();
   for (const FetchAction& f : plan.fetches) {
-    fetches.push_back({{"table_id", f.table_id}, {"md5", f.md5}, {"url", f.url},
-                       {"size_bytes", f.size_bytes}, {"parts", f.parts.size()}});
+    fetches.push_back({{"table_id", f.table_id},
+                       {"md5", f.md5},
+                       {"url", f.url},
+                       {"size_bytes", f.size_bytes},
+                       {"parts", f.parts.size()}});
   }
   j["fetches"] = std::move(fetches);
   json links = json::array();
@@ -91,8 +100,11 @@ nlohmann::json PlanToJson(const Plan& plan) {
     const char* change = a.change == EntryChange::kAdd      ? "add"
                          : a.change == EntryChange::kUpdate ? "update"
                                                             : "relink";
-    links.push_back({{"section", SectionName(a.section)}, {"package", a.package},
-                     {"name", a.name}, {"table_id", a.desired.table_id}, {"change", change}});
+    links.push_back({{"section", SectionName(a.section)},
+                     {"package", a.package},
+                     {"name", a.name},
+                     {"table_id", a.desired.table_id},
+                     {"change", change}});
   }
   j["links"] = std::move(links);
   json removals = json::array();

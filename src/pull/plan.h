@@ -7,6 +7,7 @@
 // executor therefore re-derives reference counts from what actually succeeded.
 //
 // Order of application (the crash-safety argument lives in executor.h):
+//   0. repairs     recovery of an interrupted run (pull_engine.cc, before observing)
 //   1. fetches     download + verify + install canonicals (one per table id)
 //   2. links       make or replace references (state saved with the intent first)
 //   3. drops       remove references, then canonicals whose count reaches 0, then the
@@ -18,11 +19,10 @@
 #define FERRY_PULL_PLAN_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pull/manifest.h"
 #include "store/sync_state.h"
@@ -51,7 +51,7 @@ struct LinkAction {
   Section section = Section::kDirectTables;
   std::string package;  // slug, data_packages only
   std::string name;
-  TableRef desired;               // strategy: the previous one, or a placeholder until linked
+  TableRef desired;  // strategy: the previous one, or a placeholder until linked
   std::optional<TableRef> previous;
   EntryChange change = EntryChange::kAdd;
   // True when the reference must be (re)made: new, changed, not current on disk, or its
@@ -82,7 +82,37 @@ struct BundleDrop {
   MemoryEntry previous;
 };
 
+// One repair of a workspace: recovery from an interrupted run, or the heal of what the audit
+// found (pull/audit.h). `ferry pull --dry-run` and `ferry audit` list it, the pull and `ferry
+// audit --heal` apply it (HealWorkspace), and the line reported is the same `finding` either
+// way, so the listing is what the heal does.
+enum class RepairKind {
+  kRecoverInstall,  // path: a canonical with an aside (content_store.h RecoverInterruptedInstall)
+  kRemoveTemp,      // path: a temp of an interrupted atomic write (file or directory)
+  kRemoveTrash,     // path: an entry of .ferry/trash/
+  kRelink,          // entry: a state entry whose reference is missing or stale; re-made
+  kAdoptReference,  // entry: a reference on disk no state entry names; recorded as `entry`
+  kRemoveOrphan,    // path: a canonical no reference points at
+  kAdoptBundle,     // slug + path: a bundle no state entry names; recorded (md5 "")
+  kReanchor,        // a state entry that named a path outside the workspace, already
+                    // re-anchored in the loaded state (store/state_anchor.h): recorded with it
+};
+
+struct RepairAction {
+  RepairKind kind = RepairKind::kRemoveTemp;
+  std::string finding;  // "broken reference: <ref>" etc. (the list at the top of this file)
+  std::string path;
+  // kRelink / kAdoptReference: the state key ("_direct" or the package slug, and the name)
+  // and the entry; kAdoptBundle: dir is the domain slug.
+  std::string dir;
+  std::string name;
+  TableRef entry;
+};
+
 struct Plan {
+  // Recovery first: the debris of an interrupted run, cleared before anything else (and before
+  // the pull observes the disk), and state entries re-anchored to this workspace.
+  std::vector<RepairAction> repairs;
   std::vector<FetchAction> fetches;
   std::vector<LinkAction> links;  // every wanted reference, including unchanged ones
   std::vector<DropAction> drops;
@@ -103,12 +133,12 @@ struct Plan {
   bool empty() const;
 };
 
-// Text rendering for --dry-run: one line per change ("fetch", "link", "relink", "remove",
-// "remove canonical", "fetch bundle", "remove bundle", "error"), then a count line.
+// Text rendering for --dry-run: one line per change ("repair",  "fetch", "link", "relink",
+// "remove", "remove canonical", "fetch bundle", "remove bundle", "error"), then a count line.
 std::string FormatPlanText(const Plan& plan);
 
 // The same as a JSON document (--dry-run --json):
-//   {"fetches": [{"table_id","md5","url","size_bytes","parts"}],
+//   {"repairs": [finding], "fetches": [{"table_id","md5","url","size_bytes","parts"}],
 //    "links": [{"section","package","name","table_id","change": "add|update|relink"}],
 //    "removals": [{"section","package","name"}], "canonical_removals": [path],
 //    "dropped_packages": [slug], "bundle_fetches": [{"slug","change": "add|update"}],

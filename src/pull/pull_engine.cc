@@ -74,13 +74,227 @@ void CleanPartials(Env* env, const WorkspaceLayout& layout, const Plan& plan, co
   (void)plan;
 }
 
-// Starts `fn` on its own thread when `alongside`; otherwise runs it here and now, so that with
-// --jobs 1 every step keeps its place in one fixed order (the crash tests count steps).
+// The pull's one concurrency mechanism: starts `fn` on its own thread when `alongside`;
+// otherwise runs it here and now, so that with --jobs 1 every step keeps its place in one
+// fixed order (the crash tests count steps). Every task is joined (get()) by the phase that
+// started it or by the one after, on every path: no Status of a task is dropped.
 template <typename Fn>
 auto RunAlongside(bool alongside, Fn fn) {
   auto result = std::async(alongside ? std::launch::async : std::launch::deferred, std::move(fn));
   if (!alongside) result.wait();  // a deferred task runs inside wait()
   return result;
+}
+
+// `first`, or when it is OK `second`; when both failed, `first` with `second` said after it
+// (no failure is lost, the one that matters most is the code).
+Status BothOf(Status first, const Status& second, std::string_view second_what) {
+  if (first.ok()) return second;
+  if (second.ok()) return first;
+  return Status(
+      first.code(),
+      first.message() + "; " + std::string(second_what) + " also failed: " + second.message(),
+      first.retryable());
+}
+
+// What the load phase produced.
+struct PullInputs {
+  Manifest manifest;
+  SyncState previous;
+  bool rebuilt = false;                   // the state was rebuilt from disk (it was corrupt)
+  std::vector<std::string> anchor_fixes;  // entries re-anchored to this workspace (repairs)
+};
+
+// Phase 1, load. Assumes: the workspace lock is held (or --dry-run). Guarantees: the manifest is
+// fetched and parsed and the previous state is loaded (or rebuilt from disk) and anchored to
+// this workspace (the fixes listed in anchor_fixes); nothing on disk changed; notes are in
+// *report. A
+// manifest error wins over a state error: it is what the user must fix first.
+Result<PullInputs> LoadInputs(Env* env, HttpClient* http, const PullOptions& o,
+                              const BearerToken& auth, const WorkspaceLayout& layout,
+                              DigestCache* cache, SyncReport* report) {
+  // The manifest comes over the network while the workspace's own records are read: with
+  // --jobs 1 one after the other (the crash tests count steps in a fixed order).
+  std::future<Result<Manifest>> fetched =
+      RunAlongside(o.jobs > 1, [&] { return FetchManifest(env, http, o, auth); });
+  PullInputs in;
+  Status cache_loaded = cache->Load();
+  std::vector<std::string> notes;
+  AnchorOutcome anchored;
+  Result<SyncState> loaded =
+      cache_loaded.ok() ? LoadOrRebuildState(env, layout, cache, &in.rebuilt, &notes, &anchored)
+                        : Result<SyncState>(cache_loaded);
+  FERRY_ASSIGN_OR_RETURN(in.manifest, fetched.get());
+  FERRY_ASSIGN_OR_RETURN(in.previous, std::move(loaded));
+  if (!cache->load_warning().empty()) report->notes.push_back(cache->load_warning());
+  for (std::string& n : notes) report->notes.push_back(std::move(n));
+  in.anchor_fixes = std::move(anchored.problems);
+  if (!anchored.moved_from.empty()) {
+    report->notes.push_back("sync_state.json was written in " + anchored.moved_from +
+                            " (a copied or moved workspace): its entries are taken as this "
+                            "workspace's, and nothing under " +
+                            anchored.moved_from + " is touched");
+  }
+  return in;
+}
+
+// Phase 2a, the recovery repairs (Plan::repairs): the debris of an interrupted run (an
+// interrupted canonical swap, temps, trash) and the state entries LoadInputs re-anchored
+// (moved from in->anchor_fixes). Reads only.
+Result<std::vector<RepairAction>> FindRecoveryRepairs(Env* env, const WorkspaceLayout& layout,
+                                                      PullInputs* in) {
+  FERRY_ASSIGN_OR_RETURN(std::vector<RepairAction> repairs,
+                         FindInterruptedRunDebris(env, layout, /*check_trash=*/true));
+  for (std::string& fix : in->anchor_fixes) {
+    RepairAction r;
+    r.kind = RepairKind::kReanchor;
+    r.finding = std::move(fix);
+    repairs.push_back(std::move(r));
+  }
+  in->anchor_fixes.clear();
+  return repairs;
+}
+
+// Phase 2b, recovery. Assumes the lock is held. Guarantees: every repair is made and reported
+// as healed, before anything looks at the store (an interrupted canonical swap is completed or
+// undone). A repair that fails stops the pull: planning over a half-swapped store could lose
+// the only copy of a canonical.
+Status Recover(Env* env, const std::vector<RepairAction>& repairs, PullInputs* in, Linker* linker,
+               DigestCache* cache, SyncReport* report) {
+  HealOutcome outcome = HealWorkspace(env, repairs, &in->previous, linker, cache);
+  for (std::string& h : outcome.healed) report->healed.push_back(std::move(h));
+  // The first failure stops the pull with its own code (an injected crash stays kCancelled);
+  // the others are in the message, not dropped.
+  Status failed = outcome.first_failure;
+  for (size_t i = 1; i < outcome.failed.size(); ++i) {
+    failed = BothOf(failed, Status::IoError(outcome.failed[i]), "another repair");
+  }
+  return failed;
+}
+
+// Phase 3, observe + plan. Assumes: interrupted installs are recovered (or --dry-run).
+// Guarantees: reads only; the plan and the kPlan progress event.
+Result<Plan> ObserveAndPlan(Env* env, const WorkspaceLayout& layout, const PullOptions& o,
+                            const PullInputs& in, Linker* linker, DigestCache* cache) {
+  FERRY_ASSIGN_OR_RETURN(Observations seen, ObserveWorkspace(env, layout, in.manifest, in.previous,
+                                                             linker, cache, o.jobs));
+  Plan plan = MakePlan(in.manifest, in.previous, seen, layout, o.link_order.front());
+  if (o.progress) {
+    ProgressEvent e;
+    e.kind = ProgressEvent::Kind::kPlan;
+    e.files_total = plan.fetches.size();
+    for (const FetchAction& f : plan.fetches) e.bytes_total += f.size_bytes;
+    o.progress->OnEvent(e);
+  }
+  return plan;
+}
+
+// Phase 4, execute (executor.h). Assumes: the lock is held. Guarantees: the plan is applied
+// and *next is the state to record. With --jobs > 1 the final record's write and fsync (2 MB
+// for 6,000 references) is left running in *record, to overlap views.sql and the audit, which
+// only read the disk until they heal; the caller joins it (FinishWorkspace). With --jobs 1 it
+// is written inline (crash-test step order) and *record holds its result.
+Status ExecuteAndRecord(Env* env, HttpClient* http, const WorkspaceLayout& layout,
+                        const PullOptions& o, const BearerToken& auth, const Plan& plan,
+                        const SyncState& previous, Linker* linker, DigestCache* cache,
+                        PathViewSet* verified, SyncState* next, std::future<Status>* record,
+                        SyncReport* report) {
+  DownloadOptions dl;
+  dl.jobs = o.jobs;
+  dl.retry = o.retry;
+  dl.token = auth;
+  dl.progress = o.progress;
+  Downloader downloader(env, http, layout, cache, dl);
+
+  ExecutorDeps deps;
+  deps.env = env;
+  deps.layout = &layout;
+  deps.linker = linker;
+  deps.cache = cache;
+  deps.downloader = &downloader;
+  deps.jobs = o.jobs;
+  deps.progress = o.progress;
+  deps.write_bundle = [&](const BundleAction& b) {
+    return FetchBundle(env, http, o.retry, auth, b);
+  };
+  deps.verified_refs = verified;
+  deps.save_record = [&](const SyncState& state) -> Status {
+    *record =
+        RunAlongside(o.jobs > 1, [env, path = layout.state_path(), text = SyncStateText(state)] {
+          return WriteFileAtomically(env, path, text, 0644);
+        });
+    if (o.jobs > 1) return Status::OK();
+    return record->get();  // inline: a failed record stops the pull here
+  };
+  Status applied = ExecutePlan(plan, previous, deps, next, report);
+  report->bytes_downloaded = downloader.bytes_downloaded();
+  return applied;
+}
+
+// The audit of phase 5: detection, then healing of what it found, over *next. Assumes: the
+// lock is held and nothing else writes the workspace's data/ and memory/ meanwhile (the record
+// write and the trash only touch sync_state.json and .ferry/trash/). Guarantees: every
+// finding is in the report, healed or as a violation (a heal that failed says why);
+// *state_changed when *next was changed.
+Status AuditAndHeal(Env* env, const WorkspaceLayout& layout, const PathViewSet& verified,
+                    bool rebuilt, SyncState* next, Linker* linker, DigestCache* cache,
+                    bool* state_changed, SyncReport* report) {
+  FERRY_ASSIGN_OR_RETURN(AuditFindings found,
+                         AuditWorkspace(env, layout, *next, linker, cache,
+                                        AuditHints{&verified, /*walk_only_if_needed=*/!rebuilt,
+                                                   /*check_trash=*/false,
+                                                   /*check_debris=*/false}));
+  HealOutcome healed = HealWorkspace(env, found.repairs, next, linker, cache);
+  *state_changed = healed.state_changed;
+  for (std::string& v : found.violations) report->invariant_violations.push_back(std::move(v));
+  for (std::string& v : healed.failed) report->invariant_violations.push_back(std::move(v));
+  for (std::string& h : healed.healed) report->healed.push_back(std::move(h));
+  for (std::string& n : found.notes) report->notes.push_back(std::move(n));
+  return Status::OK();
+}
+
+// Phase 5, finish. Assumes: ExecutePlan succeeded; *record holds the final record's write
+// (maybe still running). Guarantees: the trash is emptied, stale partials are gone, views.sql
+// and the audit have run, the record write is joined, and the state is saved again when the
+// audit healed it. Whatever fails, every task started is joined and every failure is either
+// returned (the record, the audit, a re-save: combined, none dropped) or a note in the report
+// (views.sql, the trash).
+Status FinishWorkspace(Env* env, const WorkspaceLayout& layout, const PullOptions& o,
+                       const Plan& plan, const PathViewSet& verified, bool rebuilt,
+                       std::future<Status>* record, SyncState* next, Linker* linker,
+                       DigestCache* cache, SyncReport* report) {
+  // Canonicals that left the store sit in .ferry/trash/; their blocks are freed while
+  // views.sql and the audit run (the audit never looks there), and the pull does not report
+  // before the trash is empty: what left the stack has left the disk.
+  std::future<Status> trash = RunAlongside(
+      o.jobs > 1, [&] { return EmptyTrash(env, layout, o.jobs > 1 ? kParallelUnlinks : 1); });
+
+  // Partials worth keeping: those of this run's fetches (an installed one was renamed away;
+  // a failed one is resumed next time). Everything else is a stale version.
+  PathSet keep;
+  for (const FetchAction& f : plan.fetches) keep.insert(Downloader::PartialPathFor(layout, f));
+  CleanPartials(env, layout, plan, keep);
+
+  Status views = WriteViewsSqlIfChanged(env, layout, *next);
+  if (!views.ok()) report->notes.push_back("could not write views.sql: " + views.message());
+
+  bool state_changed = false;
+  Status audited =
+      AuditAndHeal(env, layout, verified, rebuilt, next, linker, cache, &state_changed, report);
+  Status recorded = record->valid() ? record->get() : Status::OK();
+  Status done = BothOf(recorded, audited, "the audit");
+  if (done.ok() && state_changed) {
+    done = SaveSyncState(env, layout.state_path(), *next);
+    if (done.ok()) {
+      Status v = WriteViewsSqlIfChanged(env, layout, *next);
+      if (!v.ok()) report->notes.push_back("could not write views.sql: " + v.message());
+    }
+  }
+  for (const std::string& n : linker->drop_notes()) report->notes.push_back(n);
+  if (Status emptied = trash.get(); !emptied.ok()) {
+    report->notes.push_back("could not empty " + layout.trash_dir() + ": " + emptied.message() +
+                            " (the next pull tries again)");
+  }
+  return done;
 }
 
 }  // namespace
@@ -107,136 +321,37 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
     FERRY_ASSIGN_OR_RETURN(lock, LockWorkspace(env, layout, "pull", o.wait_for_lock));
   }
 
-  // The manifest comes over the network while the workspace's own records are read: with
-  // --jobs 1 one after the other (the crash tests count steps in a fixed order).
-  std::future<Result<Manifest>> fetched =
-      RunAlongside(o.jobs > 1, [&] { return FetchManifest(env, http, o, auth); });
-
   DigestCache cache(env, layout.digests_path());
-  Status cache_loaded = cache.Load();
-  bool rebuilt = false;
-  std::vector<std::string> notes;
-  AnchorOutcome anchored;
-  Result<SyncState> loaded =
-      cache_loaded.ok() ? LoadOrRebuildState(env, layout, &cache, &rebuilt, &notes, &anchored)
-                        : Result<SyncState>(cache_loaded);
-  // A manifest error wins: it is what the user must fix first, and it was reported first
-  // before the two ran side by side.
-  FERRY_ASSIGN_OR_RETURN(Manifest manifest, fetched.get());
-  FERRY_ASSIGN_OR_RETURN(SyncState previous, std::move(loaded));
-  if (!cache.load_warning().empty()) out.report.notes.push_back(cache.load_warning());
-  for (std::string& n : notes) out.report.notes.push_back(std::move(n));
-  for (std::string& d : anchored.problems) out.report.healed.push_back(std::move(d));
-  if (!anchored.moved_from.empty()) {
-    out.report.notes.push_back("sync_state.json was written in " + anchored.moved_from +
-                               " (a copied or moved workspace): its entries are taken as this "
-                               "workspace's, and nothing under " +
-                               anchored.moved_from + " is touched");
-  }
+  FERRY_ASSIGN_OR_RETURN(PullInputs in,
+                         LoadInputs(env, http, o, auth, layout, &cache, &out.report));
 
   Linker linker(env, o.link_order);
+  FERRY_ASSIGN_OR_RETURN(std::vector<RepairAction> repairs, FindRecoveryRepairs(env, layout, &in));
   if (!o.dry_run) {
-    FERRY_ASSIGN_OR_RETURN(std::vector<std::string> recovered,
-                           RecoverInterruptedInstalls(env, layout));
-    for (const std::string& p : recovered) {
-      out.report.healed.push_back("interrupted install: " + p);
-    }
+    FERRY_RETURN_IF_ERROR(Recover(env, repairs, &in, &linker, &cache, &out.report));
   }
-
-  FERRY_ASSIGN_OR_RETURN(Observations seen, ObserveWorkspace(env, layout, manifest, previous,
-                                                             &linker, &cache, o.jobs));
-  out.plan = MakePlan(manifest, previous, seen, layout, o.link_order.front());
-
-  if (o.progress) {
-    ProgressEvent e;
-    e.kind = ProgressEvent::Kind::kPlan;
-    e.files_total = out.plan.fetches.size();
-    for (const FetchAction& f : out.plan.fetches) e.bytes_total += f.size_bytes;
-    o.progress->OnEvent(e);
-  }
-
+  FERRY_ASSIGN_OR_RETURN(out.plan, ObserveAndPlan(env, layout, o, in, &linker, &cache));
+  out.plan.repairs = std::move(repairs);
   if (o.dry_run) {
     out.report.bytes_hashed = cache.bytes_hashed();
     out.report.duration_s = (env->NowMonotonicNanos() - start_ns) / 1e9;
     return out;
   }
 
-  DownloadOptions dl;
-  dl.jobs = o.jobs;
-  dl.retry = o.retry;
-  dl.token = auth;
-  dl.progress = o.progress;
-  Downloader downloader(env, http, layout, &cache, dl);
-
-  ExecutorDeps deps;
-  deps.env = env;
-  deps.layout = &layout;
-  deps.linker = &linker;
-  deps.cache = &cache;
-  deps.downloader = &downloader;
-  deps.jobs = o.jobs;
-  deps.progress = o.progress;
-  deps.write_bundle = [&](const BundleAction& b) {
-    return FetchBundle(env, http, o.retry, auth, b);
-  };
   PathViewSet verified;  // views into out.plan, which outlives the audit
-  deps.verified_refs = &verified;
-  // The final record's write and fsync (2 MB for 6,000 references) overlap views.sql and the
-  // audit, which only read the disk until they heal; the write is joined before any later
-  // save and before the pull reports. With --jobs 1 it stays inline (crash-test step order).
   std::future<Status> record;
-  if (o.jobs > 1) {
-    deps.save_record = [&](const SyncState& state) {
-      record = std::async(std::launch::async,
-                          [env, path = layout.state_path(), text = SyncStateText(state)] {
-                            return WriteFileAtomically(env, path, text, 0644);
-                          });
-      return Status::OK();
-    };
-  }
-  auto record_written = [&]() -> Status { return record.valid() ? record.get() : Status::OK(); };
   SyncState next;
-  Status applied = ExecutePlan(out.plan, previous, deps, &next, &out.report);
-  out.report.bytes_downloaded = downloader.bytes_downloaded();
+  Status applied = ExecuteAndRecord(env, http, layout, o, auth, out.plan, in.previous, &linker,
+                                    &cache, &verified, &next, &record, &out.report);
   if (!applied.ok()) {
+    // ExecutePlan saves the record last, so no record write is running here.
     IgnoreError(cache.Save(), "the digest cache is only an optimisation");
     return applied;
   }
-  // Canonicals that left the store sit in .ferry/trash/; their blocks are freed while
-  // views.sql and the audit run (the audit never looks there), and the pull does not report
-  // before the trash is empty: what left the stack has left the disk.
-  std::future<Status> trash = RunAlongside(
-      o.jobs > 1, [&] { return EmptyTrash(env, layout, o.jobs > 1 ? kParallelUnlinks : 1); });
-
-  // Partials worth keeping: those of this run's fetches (an installed one was renamed away;
-  // a failed one is resumed next time). Everything else is a stale version.
-  PathSet keep;
-  for (const FetchAction& f : out.plan.fetches) keep.insert(Downloader::PartialPathFor(layout, f));
-  CleanPartials(env, layout, out.plan, keep);
-
-  Status views = WriteViewsSqlIfChanged(env, layout, next);
-  if (!views.ok()) out.report.notes.push_back("could not write views.sql: " + views.message());
-
-  FERRY_ASSIGN_OR_RETURN(AuditFindings audit,
-                         AuditWorkspace(env, layout, &next, &linker, &cache, /*heal=*/true,
-                                        AuditHints{&verified, /*walk_only_if_needed=*/!rebuilt,
-                                                   /*check_trash=*/false}));
-  FERRY_RETURN_IF_ERROR(record_written());
-  if (audit.state_changed) FERRY_RETURN_IF_ERROR(SaveSyncState(env, layout.state_path(), next));
-  if (audit.state_changed) {
-    Status v = WriteViewsSqlIfChanged(env, layout, next);
-    if (!v.ok()) out.report.notes.push_back("could not write views.sql: " + v.message());
-  }
-  for (std::string& v : audit.violations) out.report.invariant_violations.push_back(std::move(v));
-  for (std::string& h : audit.healed) out.report.healed.push_back(std::move(h));
-  for (std::string& n : audit.notes) out.report.notes.push_back(std::move(n));
-  for (const std::string& n : linker.drop_notes()) out.report.notes.push_back(n);
-
-  if (Status emptied = trash.get(); !emptied.ok()) {
-    out.report.notes.push_back("could not empty " + layout.trash_dir() + ": " + emptied.message() +
-                               " (the next pull tries again)");
-  }
+  Status finished = FinishWorkspace(env, layout, o, out.plan, verified, in.rebuilt, &record, &next,
+                                    &linker, &cache, &out.report);
   IgnoreError(cache.Save(), "the digest cache is only an optimisation");
+  FERRY_RETURN_IF_ERROR(finished);
   out.report.bytes_hashed = cache.bytes_hashed();
   out.report.duration_s = (env->NowMonotonicNanos() - start_ns) / 1e9;
   EmitReportWarnings(o.progress, out.report);  // kFinish is the caller's (pull_engine.h)

@@ -1,15 +1,17 @@
 // The `ferry pull` orchestrator: makes a workspace match a catalog server's manifest.
 //
 //   lock (LockWorkspace; --wait)          one pull per workspace; kBusy names the holder
-//   fetch manifest (Bearer token)         capped at kMaxManifestBytes, retried on 5xx
-//   parse                                 a malformed manifest stops here: nothing changed
-//   load state (+ digest cache)           a corrupt state is rebuilt from disk
-//   recover interrupted installs
+//   load: fetch manifest (Bearer token)   capped at kMaxManifestBytes, retried on 5xx; a
+//         + parse, alongside state        malformed manifest stops here: nothing changed;
+//         (+ digest cache)                a corrupt state is rebuilt from disk
+//   recovery                              Plan::repairs: debris of an interrupted run,
+//                                         re-anchored entries (audit.h FindInterruptedRunDebris)
 //   observe + plan                        --dry-run stops here and returns the plan
-//   execute                               executor.h: downloads, links, drops, bundles
-//   views.sql                             rewritten only when its text changes
-//   audit + heal                          audit.h
+//   execute                               executor.h: downloads, links, drops, bundles, record
+//   finish: trash, partials, views.sql,   the record write is joined on every path, and no
+//           audit + heal (audit.h)        failure of it or of the audit is dropped
 //   report
+// Each phase is a named function in pull_engine.cc stating what it assumes and guarantees.
 //
 // Whole-pull failures are returned as a Status: kUnavailable (server unreachable / 5xx after
 // retries), kUnauthorized (401/403), kInvalidArgument (malformed manifest), kBusy (workspace

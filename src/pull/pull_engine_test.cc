@@ -6,12 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
 
 #include "base/fault_injection_env.h"
 #include "base/mem_env.h"
 #include "pull/disk_budget.h"
 #include "pull/pull_test_util.h"
+#include "store/content_store.h"
 #include "store/workspace_lock.h"
 
 namespace ferry::pull {
@@ -988,6 +990,95 @@ TEST_F(PullEngineTest, StateNamingAFileOutsideTheWorkspaceNeverTouchesIt) {
   EXPECT_FALSE(*PathExists(&mem_, layout_.package_dir("sales")));
   EXPECT_FALSE(*PathExists(&mem_, layout_.bundle_path("ops")));
   ExpectInvariants(&mem_, layout_, catalog_, "after the edited state");
+}
+
+}  // namespace
+}  // namespace ferry::pull
+
+namespace ferry::pull {
+namespace {
+
+// Fails, for `layout`, the rename that puts sync_state.json in place (the final record) and
+// every listing of memory/ after the first (the first is the recovery's scan for temps; the
+// audit at the end of the pull lists it again).
+class RecordAndAuditFailEnv : public EnvWrapper {
+ public:
+  RecordAndAuditFailEnv(Env* target, const WorkspaceLayout& layout)
+      : EnvWrapper(target), layout_(layout) {}
+  Status Rename(const std::string& from, const std::string& to) override {
+    if (to == layout_.state_path()) return Status::IoError("rename " + to + ": injected");
+    return EnvWrapper::Rename(from, to);
+  }
+  Result<std::vector<DirEntry>> ListDir(const std::string& path) override {
+    if (path == layout_.memory_dir() && ++memory_listings_ > 1) {
+      return Status::IoError("list " + path + ": injected");
+    }
+    return EnvWrapper::ListDir(path);
+  }
+
+ private:
+  WorkspaceLayout layout_;
+  std::atomic<int> memory_listings_{0};
+};
+
+// Issue 10: with --jobs > 1 the record is written while the audit runs; a failed audit
+// returned its own Status and dropped the record write's.
+TEST_F(PullEngineTest, FailedAuditDoesNotDropTheFailedRecordWrite) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetBundle("ops", BundleBytes("ops", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(),
+                       json::array({catalog_.Domain("ops")}));
+  PullOk();
+  RecordAndAuditFailEnv failing(&mem_, layout_);
+  PullOptions o = Options();
+  ASSERT_GT(o.jobs, 1) << "the record is written alongside the audit only with --jobs > 1";
+  Result<PullOutcome> r = Pull(&failing, &o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(r.status().message(),
+            "rename /ws/sync_state.json: injected; the audit also failed: "
+            "list /ws/memory: injected");
+}
+
+// Recovery is a plan action: --dry-run lists exactly what the next pull heals before it plans.
+TEST_F(PullEngineTest, DryRunListsTheRecoveryTheNextPullMakes) {
+  catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
+  catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}), json::array(), json::array());
+  PullOk();
+  // What an interrupted run leaves: a temp beside a reference, a canonical in the trash, and
+  // an interrupted swap of tbl_a's canonical (the old one parked aside, the new one not in).
+  const std::string temp = MakeTempPathFor(layout_.reference_path(layout_.direct_dir(), "a"));
+  ASSERT_TRUE(WriteFileAtomically(&mem_, temp, "half").ok());
+  ASSERT_TRUE(CreateDirs(&mem_, layout_.trash_dir()).ok());
+  const std::string trash = JoinPath(layout_.trash_dir(), "old.parquet");
+  ASSERT_TRUE(WriteFileAtomically(&mem_, trash, "dropped").ok());
+  const std::string shared = layout_.shared_path("tbl_a");
+  ASSERT_TRUE(mem_.Chmod(layout_.shared_dir(), 0755).ok());
+  ASSERT_TRUE(mem_.Rename(shared, AsidePathFor(shared)).ok());
+
+  PullOptions dry = Options();
+  dry.dry_run = true;
+  Result<PullOutcome> planned = Pull(&mem_, &dry);
+  ASSERT_TRUE(planned.ok()) << planned.status().ToString();
+  std::vector<std::string> listed;
+  for (const RepairAction& r : planned->plan.repairs) listed.push_back(r.finding);
+  EXPECT_EQ(listed, (std::vector<std::string>{
+                        "interrupted install: " + shared,
+                        "leftover temp file: " + temp,
+                        "leftover trash: " + trash + " (a dropped canonical not yet freed)",
+                    }));
+  EXPECT_NE(FormatPlanText(planned->plan).find("repair           leftover temp file: " + temp),
+            std::string::npos)
+      << FormatPlanText(planned->plan);
+  EXPECT_TRUE(*PathExists(&mem_, temp)) << "a dry run changes nothing";
+
+  PullOutcome done = PullOk();
+  EXPECT_EQ(done.report.healed, listed);
+  EXPECT_EQ(Downloads(), 1u) << "the canonical put back from aside is not downloaded again";
+  EXPECT_FALSE(*PathExists(&mem_, temp));
+  EXPECT_FALSE(*PathExists(&mem_, trash));
+  EXPECT_FALSE(*PathExists(&mem_, AsidePathFor(shared)));
+  ExpectInvariants(&mem_, layout_, catalog_, "after recovery");
 }
 
 }  // namespace

@@ -826,5 +826,57 @@ TEST_F(PullBinaryTest, WorkspaceLaidOutByTheSeedsClientIsAdoptedWithoutDownloads
   }
 }
 
+// Issue 10: repairs are plan actions. `ferry audit` lists exactly what `ferry audit --heal`
+// then does, and `ferry pull --dry-run` lists exactly the recovery the next pull makes.
+TEST_F(PullBinaryTest, AuditAndDryRunListExactlyWhatTheHealDoes) {
+  StandardStack();
+  ASSERT_EQ(Pull().exit_code, 0);
+  const std::string ref = layout_.reference_path(layout_.package_dir("sales"), "orders");
+  ASSERT_EQ(unlink(ref.c_str()), 0);  // a broken reference
+  const std::string temp = layout_.package_dir("sales") + "/.fx.parquet.ferry-tmp-0123456789abcdef";
+  std::ofstream(temp) << "half written";  // a temp of an interrupted write
+  ASSERT_EQ(chmod(layout_.shared_dir().c_str(), 0755), 0);
+  const std::string orphan = layout_.shared_dir() + "/zzz.parquet";
+  std::ofstream(orphan) << "nobody's";  // an orphan canonical
+  ASSERT_EQ(mkdir(layout_.trash_dir().c_str(), 0755), 0);
+  const std::string trash = layout_.trash_dir() + "/t_old.parquet";
+  std::ofstream(trash) << "dropped";
+
+  RunResult check = Ferry("audit --json --workspace '" + ws_ + "'");
+  ASSERT_EQ(check.exit_code, 1) << check.err << check.out;
+  const json listed = json::parse(check.out)["repairs"];
+  EXPECT_EQ(listed, json::parse(check.out)["violations"]);
+  EXPECT_EQ(listed, json::array({"leftover temp file: " + temp,
+                                 "leftover trash: " + trash +
+                                     " (a dropped canonical not yet freed)",
+                                 "broken reference: " + ref, "orphan _shared parquet: zzz.parquet"}));
+  RunResult heal = Ferry("audit --heal --json --workspace '" + ws_ + "'");
+  ASSERT_EQ(heal.exit_code, 0) << heal.err << heal.out;
+  const json healed = json::parse(heal.out);
+  EXPECT_EQ(healed["healed"], listed);
+  EXPECT_EQ(healed["violations"], json::array());
+  // The bytes on disk after the heal.
+  EXPECT_EQ(ReadFile(ref), Parquet("orders", 1, 200000));
+  for (const std::string& gone : {temp, orphan, trash}) EXPECT_FALSE(Exists(gone)) << gone;
+  EXPECT_EQ(Ferry("audit --workspace '" + ws_ + "'").exit_code, 0);
+
+  // The pull's recovery: --dry-run lists it, the next pull reports the same lines as healed.
+  std::ofstream(temp) << "half written";
+  std::filesystem::create_directories(layout_.trash_dir());
+  std::ofstream(trash) << "dropped";
+  RunResult dry = Pull("--dry-run --json");
+  ASSERT_EQ(dry.exit_code, 0) << dry.err << dry.out;
+  const json planned = json::parse(dry.out)["plan"]["repairs"];
+  EXPECT_EQ(planned, json::array({"leftover temp file: " + temp,
+                                  "leftover trash: " + trash +
+                                      " (a dropped canonical not yet freed)"}));
+  EXPECT_TRUE(Exists(temp)) << "a dry run changes nothing";
+  RunResult pulled = Pull("--json");
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err << pulled.out;
+  EXPECT_EQ(json::parse(pulled.out)["healed"], planned);
+  EXPECT_FALSE(Exists(temp));
+  EXPECT_FALSE(Exists(trash));
+}
+
 }  // namespace
 }  // namespace ferry
