@@ -18,7 +18,8 @@
 // overriding one virtual sees every use of it.
 //
 // Thread-safety: every Env method may be called concurrently from many threads. A
-// WritableFile / SequentialFile is used by one thread at a time.
+// WritableFile / SequentialFile is used by one thread at a time; a RandomAccessFile by many
+// (ReadAt has no position).
 #ifndef FERRY_ENV_H_
 #define FERRY_ENV_H_
 
@@ -51,7 +52,7 @@ struct FileInfo {
 };
 
 struct DirEntry {
-  std::string name;  // a single segment, never "." or ".."
+  std::string name;                  // a single segment, never "." or ".."
   FileType type = FileType::kOther;  // as lstat sees it (a symlink is kSymlink)
 };
 
@@ -67,6 +68,24 @@ class SequentialFile {
   virtual Result<size_t> Read(char* buf, size_t n) = 0;
   // Skips n bytes forward (used to resume a partial download's hash).
   virtual Status Skip(uint64_t n) = 0;
+};
+
+// A file opened for reading at any offset, any number of times (streaming byte ranges of a
+// served file). The handle names the file, not its path: a file renamed over the path after
+// the open keeps being read, and Stat() keeps describing the opened one (fstat), so a reader
+// can tell whether the bytes it reads still belong to the version it checked.
+class RandomAccessFile {
+ public:
+  RandomAccessFile() = default;
+  RandomAccessFile(const RandomAccessFile&) = delete;
+  RandomAccessFile& operator=(const RandomAccessFile&) = delete;
+  virtual ~RandomAccessFile() = default;
+
+  // Reads up to n bytes at `offset` into buf (pread); returns how many were read: fewer than n
+  // near the end of the file, 0 at or past it.
+  virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
+  // The opened file's metadata as of now (fstat).
+  virtual Result<FileInfo> Stat() = 0;
 };
 
 // A file opened for writing. Close() flushes; Sync() makes the written bytes durable.
@@ -111,6 +130,11 @@ class Env {
   // Opens for appending, creating it if missing (resuming a partial download).
   virtual Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path,
                                                                   uint32_t mode = 0644) = 0;
+  // Opens for reading at any offset without following a symlink in the last segment
+  // (O_NOFOLLOW): a symlink there is kPermissionDenied "open <path>: is a symlink; refused".
+  // Intermediate segments are followed. The caller checks the type through Stat().
+  virtual Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) = 0;
 
   // --- metadata ---
   virtual Result<FileInfo> Stat(const std::string& path) = 0;      // follows symlinks
@@ -126,13 +150,17 @@ class Env {
   // disk is reported up front instead of failing halfway with ENOSPC.
   virtual Result<uint64_t> FreeSpace(const std::string& path) = 0;
 
+  // The canonical absolute path of an existing `path` (realpath: every symlink resolved, no
+  // "." or ".." or repeated '/'). kNotFound when it or one of its components is missing.
+  virtual Result<std::string> RealPath(const std::string& path) = 0;
+
   // --- names ---
   virtual Status RemoveFile(const std::string& path) = 0;  // unlink; also removes a symlink
   virtual Status Rename(const std::string& from, const std::string& to) = 0;  // atomic replace
 
   // --- directories ---
   virtual Status CreateDir(const std::string& path, uint32_t mode = 0755) = 0;  // one level
-  virtual Status RemoveDir(const std::string& path) = 0;  // must be empty
+  virtual Status RemoveDir(const std::string& path) = 0;                        // must be empty
   // Entries sorted by name, without "." and "..".
   virtual Result<std::vector<DirEntry>> ListDir(const std::string& path) = 0;
   // Makes the directory's entries (creates, renames, unlinks) durable.
@@ -177,6 +205,9 @@ class EnvWrapper : public Env {
                                                           uint32_t mode) override {
     return target_->NewAppendableFile(p, mode);
   }
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& p) override {
+    return target_->NewRandomAccessFile(p);
+  }
   Result<FileInfo> Stat(const std::string& p) override { return target_->Stat(p); }
   Result<FileInfo> LinkStat(const std::string& p) override { return target_->LinkStat(p); }
   Status Chmod(const std::string& p, uint32_t mode) override { return target_->Chmod(p, mode); }
@@ -187,6 +218,7 @@ class EnvWrapper : public Env {
     return target_->SetModificationTime(p, mtime_ns);
   }
   Result<uint64_t> FreeSpace(const std::string& p) override { return target_->FreeSpace(p); }
+  Result<std::string> RealPath(const std::string& p) override { return target_->RealPath(p); }
   Status RemoveFile(const std::string& p) override { return target_->RemoveFile(p); }
   Status Rename(const std::string& f, const std::string& t) override {
     return target_->Rename(f, t);

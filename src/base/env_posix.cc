@@ -6,7 +6,9 @@
 // never inherit a lock or a half-written file.
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>  // FICLONE
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -144,6 +146,31 @@ class PosixSequentialFile final : public SequentialFile {
   const int fd_;
 };
 
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixRandomAccessFile() override { CloseFd(fd_); }
+
+  Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    while (true) {
+      ssize_t r = ::pread(fd_, buf, n, static_cast<off_t>(offset));
+      if (r >= 0) return static_cast<size_t>(r);
+      if (errno == EINTR) continue;
+      return PosixError("read", path_, errno);
+    }
+  }
+
+  Result<FileInfo> Stat() override {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return PosixError("stat", path_, errno);
+    return InfoFromStat(st);
+  }
+
+ private:
+  const std::string path_;
+  const int fd_;
+};
+
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
@@ -256,6 +283,23 @@ class PosixEnv final : public Env {
     return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd));
   }
 
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
+    int fd = OpenRetry(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0) {
+      if (errno == ELOOP) {
+        return Status::PermissionDenied("open " + path + ": is a symlink; refused");
+      }
+      return PosixError("open", path, errno);
+    }
+    return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(path, fd));
+  }
+
+  Result<std::string> RealPath(const std::string& path) override {
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf) == nullptr) return PosixError("realpath", path, errno);
+    return std::string(buf);
+  }
+
   Result<FileInfo> Stat(const std::string& path) override {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return PosixError("stat", path, errno);
@@ -363,9 +407,15 @@ class PosixEnv final : public Env {
       DirEntry entry;
       entry.name = std::string(name);
       switch (de->d_type) {
-        case DT_REG: entry.type = FileType::kRegular; break;
-        case DT_DIR: entry.type = FileType::kDirectory; break;
-        case DT_LNK: entry.type = FileType::kSymlink; break;
+        case DT_REG:
+          entry.type = FileType::kRegular;
+          break;
+        case DT_DIR:
+          entry.type = FileType::kDirectory;
+          break;
+        case DT_LNK:
+          entry.type = FileType::kSymlink;
+          break;
         case DT_UNKNOWN: {
           // Some filesystems (older XFS, some FUSE) do not fill d_type.
           struct stat st;
@@ -380,7 +430,9 @@ class PosixEnv final : public Env {
           }
           break;
         }
-        default: entry.type = FileType::kOther; break;
+        default:
+          entry.type = FileType::kOther;
+          break;
       }
       entries.push_back(std::move(entry));
     }

@@ -213,6 +213,80 @@ TEST_P(EnvTest, SymlinkReadLinkAndStatFollowsWhileLinkStatDoesNot) {
   EXPECT_EQ(env_->Symlink("x", P("dangling")).code(), StatusCode::kAlreadyExists);
 }
 
+TEST_P(EnvTest, RandomAccessFileReadsAtOffsetsAndStatsTheOpenedFile) {
+  Write(P("f"), "0123456789");
+  auto f = env_->NewRandomAccessFile(P("f"));
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  char buf[8];
+  auto got = (*f)->ReadAt(3, buf, 4);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(buf, *got), "3456");
+  got = (*f)->ReadAt(8, buf, 8);  // short near the end
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(buf, *got), "89");
+  EXPECT_EQ(*(*f)->ReadAt(10, buf, 8), 0u);  // at and past the end: nothing
+  EXPECT_EQ(*(*f)->ReadAt(99, buf, 8), 0u);
+  const uint64_t inode = env_->Stat(P("f"))->inode;
+  auto opened = (*f)->Stat();
+  ASSERT_TRUE(opened.ok());
+  EXPECT_TRUE(opened->is_regular());
+  EXPECT_EQ(opened->size, 10u);
+  EXPECT_EQ(opened->inode, inode);
+
+  // A file renamed over the path: the handle keeps reading and describing the old one.
+  Write(P("g"), "new");
+  ASSERT_TRUE(env_->Rename(P("g"), P("f")).ok());
+  got = (*f)->ReadAt(0, buf, 8);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(std::string(buf, *got), "01234567");
+  EXPECT_EQ((*f)->Stat()->inode, inode);
+  EXPECT_EQ((*f)->Stat()->size, 10u);
+
+  // Written in place: the handle sees the new size.
+  auto a = env_->NewAppendableFile(P("f"), 0644);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE((*a)->Append("!").ok());
+  ASSERT_TRUE((*a)->Close().ok());
+  auto now = env_->NewRandomAccessFile(P("f"));
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ((*now)->Stat()->size, 4u);
+}
+
+TEST_P(EnvTest, RandomAccessFileRefusesASymlinkAndNamesAMissingFile) {
+  Write(P("target"), "abc");
+  ASSERT_TRUE(env_->Symlink("target", P("link")).ok());
+  auto link = env_->NewRandomAccessFile(P("link"));
+  EXPECT_EQ(link.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(link.status().message(), "open " + P("link") + ": is a symlink; refused");
+  // Intermediate symlinks are followed.
+  ASSERT_TRUE(env_->CreateDir(P("dir"), 0755).ok());
+  Write(P("dir/f"), "xy");
+  ASSERT_TRUE(env_->Symlink(P("dir"), P("dirlink")).ok());
+  EXPECT_TRUE(env_->NewRandomAccessFile(P("dirlink/f")).ok());
+  auto missing = env_->NewRandomAccessFile(P("missing"));
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "open " + P("missing") + ": No such file or directory");
+}
+
+TEST_P(EnvTest, RealPathResolvesSymlinksDotsAndSlashes) {
+  const std::string root = *env_->RealPath(root_);
+  ASSERT_TRUE(env_->CreateDir(P("dir"), 0755).ok());
+  ASSERT_TRUE(env_->CreateDir(P("dir/sub"), 0755).ok());
+  Write(P("dir/sub/f"), "x");
+  ASSERT_TRUE(env_->Symlink("dir/sub", P("rel")).ok());
+  ASSERT_TRUE(env_->Symlink(P("dir"), P("abs")).ok());
+  EXPECT_EQ(*env_->RealPath(P("rel/f")), root + "/dir/sub/f");
+  EXPECT_EQ(*env_->RealPath(P("abs/sub/../sub/./f")), root + "/dir/sub/f");
+  EXPECT_EQ(*env_->RealPath(root_ + "//dir///sub"), root + "/dir/sub");
+  EXPECT_EQ(*env_->RealPath(P("abs")), root + "/dir");
+  auto missing = env_->RealPath(P("dir/nothing"));
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(),
+            "realpath " + P("dir/nothing") + ": No such file or directory");
+  ASSERT_TRUE(env_->Symlink("nowhere", P("dangling")).ok());
+  EXPECT_EQ(env_->RealPath(P("dangling")).status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(EnvTest, HardLinkSharesTheInodeAndCountsLinks) {
   Write(P("one"), "data");
   ASSERT_TRUE(env_->HardLink(P("one"), P("two")).ok());

@@ -125,11 +125,20 @@ struct MemEnv::State {
   };
 
   // Returns 0 or an errno. Intermediate symlinks are always followed; the last one only when
-  // follow_last.
-  int Walk(const std::string& path, bool follow_last, Lookup* out) {
+  // follow_last. `canonical`, when given, receives the path of what was found (the parent's
+  // canonical path plus the last name when the last component does not exist).
+  int Walk(const std::string& path, bool follow_last, Lookup* out,
+           std::string* canonical = nullptr) {
     if (path.empty()) return ENOENT;
     std::deque<std::string> comps = SplitPath(path);
     std::vector<std::shared_ptr<Inode>> stack{root};
+    std::vector<std::string> names;  // of stack[1..]
+    auto path_of = [&names](const std::string* last) {
+      std::string p;
+      for (const std::string& n : names) p.append("/").append(n);
+      if (last != nullptr) p.append("/").append(*last);
+      return p.empty() ? std::string("/") : p;
+    };
     int hops = 0;
     while (!comps.empty()) {
       std::string name = std::move(comps.front());
@@ -138,13 +147,17 @@ struct MemEnv::State {
       if (cur->type != FileType::kDirectory) return ENOTDIR;
       if ((cur->mode & 0100) == 0) return EACCES;
       if (name == "..") {
-        if (stack.size() > 1) stack.pop_back();
+        if (stack.size() > 1) {
+          stack.pop_back();
+          names.pop_back();
+        }
         continue;
       }
       bool last = comps.empty();
       auto it = cur->children.find(name);
       if (it == cur->children.end()) {
         if (!last) return ENOENT;
+        if (canonical != nullptr) *canonical = path_of(&name);
         *out = Lookup{cur, name, nullptr};
         return 0;
       }
@@ -152,16 +165,22 @@ struct MemEnv::State {
       if (child->type == FileType::kSymlink && (!last || follow_last)) {
         if (++hops > kMaxSymlinkHops) return ELOOP;
         std::deque<std::string> target = SplitPath(child->data);
-        if (!child->data.empty() && child->data.front() == '/') stack.resize(1);
+        if (!child->data.empty() && child->data.front() == '/') {
+          stack.resize(1);
+          names.clear();
+        }
         comps.insert(comps.begin(), target.begin(), target.end());
         continue;
       }
       if (last) {
+        if (canonical != nullptr) *canonical = path_of(&name);
         *out = Lookup{cur, name, child};
         return 0;
       }
       stack.push_back(child);
+      names.push_back(std::move(name));
     }
+    if (canonical != nullptr) *canonical = path_of(nullptr);
     *out = Lookup{nullptr, "", stack.back()};
     return 0;
   }
@@ -260,6 +279,30 @@ class MemSequentialFile final : public SequentialFile {
   uint64_t pos_ = 0;
 };
 
+class MemRandomAccessFile final : public RandomAccessFile {
+ public:
+  MemRandomAccessFile(std::shared_ptr<MemEnv::State> state, std::shared_ptr<Inode> node)
+      : state_(std::move(state)), node_(std::move(node)) {}
+
+  Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    const std::string& data = node_->data;
+    if (offset >= data.size()) return size_t{0};
+    size_t k = std::min<uint64_t>(n, data.size() - offset);
+    std::memcpy(buf, data.data() + offset, k);
+    return k;
+  }
+
+  Result<FileInfo> Stat() override {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    return state_->InfoOf(*node_);
+  }
+
+ private:
+  std::shared_ptr<MemEnv::State> state_;
+  std::shared_ptr<Inode> node_;
+};
+
 class MemWritableFile final : public WritableFile {
  public:
   MemWritableFile(std::shared_ptr<MemEnv::State> state, std::shared_ptr<Inode> node,
@@ -342,6 +385,29 @@ Result<std::unique_ptr<SequentialFile>> MemEnv::NewSequentialFile(const std::str
   if (err == 0 && (l.node->mode & 0400) == 0) err = EACCES;
   if (err) return MemError("open", path, err);
   return std::unique_ptr<SequentialFile>(new MemSequentialFile(state_, l.node));
+}
+
+Result<std::unique_ptr<RandomAccessFile>> MemEnv::NewRandomAccessFile(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  State::Lookup l;
+  int err = state_->Walk(path, /*follow_last=*/false, &l);
+  if (err == 0 && !l.node) err = ENOENT;
+  if (err == 0 && l.node->type == FileType::kSymlink) {
+    return Status::PermissionDenied("open " + path + ": is a symlink; refused");
+  }
+  if (err == 0 && (l.node->mode & 0400) == 0) err = EACCES;
+  if (err) return MemError("open", path, err);
+  return std::unique_ptr<RandomAccessFile>(new MemRandomAccessFile(state_, l.node));
+}
+
+Result<std::string> MemEnv::RealPath(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  State::Lookup l;
+  std::string canonical;
+  int err = state_->Walk(path, /*follow_last=*/true, &l, &canonical);
+  if (err == 0 && !l.node) err = ENOENT;
+  if (err) return MemError("realpath", path, err);
+  return canonical;
 }
 
 Result<std::unique_ptr<WritableFile>> MemEnv::NewWritableFile(const std::string& path,

@@ -74,6 +74,8 @@ class MemEnv : public Env {
                                                         uint32_t mode = 0644) override;
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path,
                                                           uint32_t mode = 0644) override;
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override;
+  Result<std::string> RealPath(const std::string& path) override;
   Result<FileInfo> Stat(const std::string& path) override;
   Result<FileInfo> LinkStat(const std::string& path) override;
   Status Chmod(const std::string& path, uint32_t mode) override;

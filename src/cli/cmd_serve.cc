@@ -89,6 +89,9 @@ class ServeCommand : public Command {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     serve::ServerOptions options;
+    // The CLI boundary: the real disk and clocks, and inotify to watch them.
+    options.env = Env::Default();
+    options.watch_changes = true;
     options.catalog_path = catalog_;
     options.state_path = state_;
     options.tls_cert = tls_cert_;

@@ -1,8 +1,5 @@
 #include "serve/catalog.h"
 
-#include <limits.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -33,6 +30,14 @@ class Errors {
  private:
   std::string path_;
 };
+
+// The system's words for why an Env call failed: what follows the "<op> <path>: " of the
+// message (include/ferry/env.h), for messages that name the path their own way.
+std::string Reason(const Status& s) {
+  const std::string& m = s.message();
+  const size_t colon = m.rfind(": ");
+  return colon == std::string::npos ? m : m.substr(colon + 2);
+}
 
 const char* const kSafeNameHint = " is not a safe name (letters, digits, '_', '.', '-')";
 
@@ -97,7 +102,7 @@ bool IsLowerHex64(const std::string& s) {
   return true;
 }
 
-Status ParseTables(const Errors& err, const YAML::Node& top, Catalog* cat) {
+Status ParseTables(Env* env, const Errors& err, const YAML::Node& top, Catalog* cat) {
   FERRY_ASSIGN_OR_RETURN(YAML::Node list, Section(err, top, "tables"));
   std::map<std::string, int> first_line;
   for (const YAML::Node& n : list) {
@@ -122,8 +127,10 @@ Status ParseTables(const Errors& err, const YAML::Node& top, Catalog* cat) {
     FERRY_ASSIGN_OR_RETURN(std::string mode, Scalar(err, n, "query_mode", what, false));
     if (!mode.empty()) t.query_mode = mode;
     if (t.query_mode != "local" && t.query_mode != "materialized" && t.query_mode != "remote") {
-      return err.At(n["query_mode"], what + ": query_mode must be local, materialized or "
-                                            "remote, not '" + t.query_mode + "'");
+      return err.At(n["query_mode"], what +
+                                         ": query_mode must be local, materialized or "
+                                         "remote, not '" +
+                                         t.query_mode + "'");
     }
     FERRY_ASSIGN_OR_RETURN(t.server_only, Bool(err, n, "server_only", what));
     FERRY_ASSIGN_OR_RETURN(std::string rows, Scalar(err, n, "rows", what, false));
@@ -132,15 +139,16 @@ Status ParseTables(const Errors& err, const YAML::Node& top, Catalog* cat) {
       errno = 0;
       long long v = std::strtoll(rows.c_str(), &end, 10);
       if (errno != 0 || *end != '\0' || v < 0) {
-        return err.At(n["rows"], what + ": rows must be a non-negative integer, not '" + rows +
-                                     "'");
+        return err.At(n["rows"],
+                      what + ": rows must be a non-negative integer, not '" + rows + "'");
       }
       t.rows = v;
     }
     while (t.dir.size() > 1 && t.dir.back() == '/') t.dir.pop_back();
     if (!t.file.empty() && !t.dir.empty()) {
-      return err.At(n, what + " has both 'file' and 'dir'; a table is one file or a "
-                              "directory of parts");
+      return err.At(n, what +
+                           " has both 'file' and 'dir'; a table is one file or a "
+                           "directory of parts");
     }
     if (t.file.empty() && t.dir.empty() && t.query_mode != "remote") {
       return err.At(n, what + " has neither 'file' nor 'dir'");
@@ -151,19 +159,19 @@ Status ParseTables(const Errors& err, const YAML::Node& top, Catalog* cat) {
       if (rel[0] == '/') {
         return err.At(n[key], what + ": " + key + " '" + rel + "' must be relative to root");
       }
-      Result<std::string> abs = ResolveInsideRoot(cat->root, rel);
+      Result<std::string> abs = ResolveInsideRoot(env, cat->root, rel);
       if (!abs.ok()) {
         if (abs.status().IsNotFound()) {
-          return err.At(n[key], what + " " + key + " '" + rel +
-                                    "' does not exist under root '" + cat->root + "'");
+          return err.At(n[key], what + " " + key + " '" + rel + "' does not exist under root '" +
+                                    cat->root + "'");
         }
         return err.At(n[key], what + " " + key + " '" + rel + "': " + abs.status().message());
       }
-      struct stat st;
-      if (::stat(abs->c_str(), &st) != 0) {
-        return err.At(n[key], what + " " + key + " '" + rel + "': " + std::strerror(errno));
+      Result<FileInfo> st = env->Stat(*abs);
+      if (!st.ok()) {
+        return err.At(n[key], what + " " + key + " '" + rel + "': " + Reason(st.status()));
       }
-      if (t.file.empty() ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+      if (t.file.empty() ? !st->is_directory() : !st->is_regular()) {
         return err.At(n[key], what + " " + key + " '" + rel + "' is not a " +
                                   (t.file.empty() ? "directory" : "regular file"));
       }
@@ -296,12 +304,11 @@ Status ParseUsers(const Errors& err, const YAML::Node& top, Catalog* cat) {
     }
     auto [owner, fresh] = token_owner.emplace(u.token_sha256, u.name);
     if (!fresh) {
-      return err.At(n["token_sha256"], what + " has the same token as user '" + owner->second +
-                                           "'");
+      return err.At(n["token_sha256"],
+                    what + " has the same token as user '" + owner->second + "'");
     }
     FERRY_RETURN_IF_ERROR(ParseIdSets(err, n["grants"], what + " grants", "tables", &u.grants));
-    FERRY_RETURN_IF_ERROR(
-        ParseIdSets(err, n["stack"], what + " stack", "direct_tables", &u.stack));
+    FERRY_RETURN_IF_ERROR(ParseIdSets(err, n["stack"], what + " stack", "direct_tables", &u.stack));
     const YAML::Node grants = n["grants"];
     for (size_t i = 0; i < u.grants.packages.size(); ++i) {
       if (cat->FindPackage(u.grants.packages[i]) == nullptr) {
@@ -312,8 +319,7 @@ Status ParseUsers(const Errors& err, const YAML::Node& top, Catalog* cat) {
     for (size_t i = 0; i < u.grants.memory_domains.size(); ++i) {
       if (cat->FindDomain(u.grants.memory_domains[i]) == nullptr) {
         return err.At(grants["memory_domains"][i],
-                      what + " grants unknown memory domain '" + u.grants.memory_domains[i] +
-                          "'");
+                      what + " grants unknown memory domain '" + u.grants.memory_domains[i] + "'");
       }
     }
     for (size_t i = 0; i < u.grants.tables.size(); ++i) {
@@ -325,8 +331,7 @@ Status ParseUsers(const Errors& err, const YAML::Node& top, Catalog* cat) {
     const YAML::Node stack = n["stack"];
     for (size_t i = 0; i < u.stack.packages.size(); ++i) {
       if (!Contains(u.grants.packages, u.stack.packages[i])) {
-        return err.At(stack["packages"][i], what + " stack lists package '" +
-                                                u.stack.packages[i] +
+        return err.At(stack["packages"][i], what + " stack lists package '" + u.stack.packages[i] +
                                                 "' outside the user's grants");
       }
     }
@@ -347,15 +352,6 @@ Status ParseUsers(const Errors& err, const YAML::Node& top, Catalog* cat) {
     cat->users.push_back(std::move(u));
   }
   return Status::OK();
-}
-
-std::string CanonicalOrEmpty(const std::string& path, int* err_no) {
-  char buf[PATH_MAX];
-  if (::realpath(path.c_str(), buf) == nullptr) {
-    *err_no = errno;
-    return std::string();
-  }
-  return std::string(buf);
 }
 
 }  // namespace
@@ -409,19 +405,20 @@ bool IsInsideRoot(const std::string& root, const std::string& path) {
          path[root.size()] == '/';
 }
 
-Result<std::string> ResolveInsideRoot(const std::string& root, const std::string& relative) {
+Result<std::string> ResolveInsideRoot(Env* env, const std::string& root,
+                                      const std::string& relative) {
   if (relative.empty() || relative[0] == '/') {
     return Status::InvalidArgument("path '" + relative + "' must be relative to root");
   }
-  int err_no = 0;
-  std::string canonical = CanonicalOrEmpty(JoinPath(root, relative), &err_no);
-  if (canonical.empty()) {
-    if (err_no == ENOENT || err_no == ENOTDIR) {
+  Result<std::string> resolved = env->RealPath(JoinPath(root, relative));
+  if (!resolved.ok()) {
+    const std::string reason = Reason(resolved.status());
+    if (resolved.status().IsNotFound() || reason == std::strerror(ENOTDIR)) {
       return Status::NotFound("'" + relative + "' does not exist under root '" + root + "'");
     }
-    return Status::IoError("resolve '" + relative + "' under root '" + root +
-                           "': " + std::strerror(err_no));
+    return Status::IoError("resolve '" + relative + "' under root '" + root + "': " + reason);
   }
+  const std::string& canonical = *resolved;
   if (!IsInsideRoot(root, canonical)) {
     return Status::PermissionDenied("'" + relative + "' resolves outside root '" + root +
                                     "' (to '" + canonical + "')");
@@ -429,12 +426,10 @@ Result<std::string> ResolveInsideRoot(const std::string& root, const std::string
   return canonical;
 }
 
-Result<std::shared_ptr<const Catalog>> LoadCatalog(const std::string& path) {
-  Env* env = Env::Default();
+Result<std::shared_ptr<const Catalog>> LoadCatalog(Env* env, const std::string& path) {
   Result<std::string> text = ReadFileToString(env, path, kMaxCatalogBytes);
   if (!text.ok()) {
-    return Status::InvalidArgument("cannot read catalog " + path + ": " +
-                                   text.status().message());
+    return Status::InvalidArgument("cannot read catalog " + path + ": " + text.status().message());
   }
   FERRY_ASSIGN_OR_RETURN(YAML::Node top, ParseYaml(*text, path));
   Errors err(path);
@@ -442,31 +437,31 @@ Result<std::shared_ptr<const Catalog>> LoadCatalog(const std::string& path) {
 
   auto cat = std::make_shared<Catalog>();
   cat->path = path;
-  int err_no = 0;
-  const std::string catalog_abs = CanonicalOrEmpty(path, &err_no);
-  const std::string catalog_dir = DirName(catalog_abs.empty() ? path : catalog_abs);
+  Result<std::string> catalog_abs = env->RealPath(path);
+  const std::string catalog_dir = DirName(catalog_abs.ok() ? *catalog_abs : path);
 
   FERRY_ASSIGN_OR_RETURN(std::string root, Scalar(err, top, "root", "the catalog", false));
   if (root.empty()) root = ".";
   const int root_line = top["root"] ? Errors::LineOf(top["root"]) : 1;
-  cat->root = CanonicalOrEmpty(AbsoluteAgainst(catalog_dir, root), &err_no);
-  if (cat->root.empty()) {
-    return err.At(root_line, "root '" + root + "' does not exist (" + std::strerror(err_no) +
+  Result<std::string> root_abs = env->RealPath(AbsoluteAgainst(catalog_dir, root));
+  if (!root_abs.ok()) {
+    return err.At(root_line, "root '" + root + "' does not exist (" + Reason(root_abs.status()) +
                                  "); paths resolve against " + catalog_dir);
   }
-  struct stat st;
-  if (::stat(cat->root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  cat->root = *root_abs;
+  Result<FileInfo> root_info = env->Stat(cat->root);
+  if (!root_info.ok() || !root_info->is_directory()) {
     return err.At(root_line, "root '" + root + "' is not a directory");
   }
   FERRY_ASSIGN_OR_RETURN(cat->base_url, Scalar(err, top, "base_url", "the catalog", false));
   while (!cat->base_url.empty() && cat->base_url.back() == '/') cat->base_url.pop_back();
   if (!cat->base_url.empty() && cat->base_url.rfind("http://", 0) != 0 &&
       cat->base_url.rfind("https://", 0) != 0) {
-    return err.At(top["base_url"], "base_url '" + cat->base_url +
-                                       "' must be an absolute http:// or https:// URL");
+    return err.At(top["base_url"],
+                  "base_url '" + cat->base_url + "' must be an absolute http:// or https:// URL");
   }
 
-  FERRY_RETURN_IF_ERROR(ParseTables(err, top, cat.get()));
+  FERRY_RETURN_IF_ERROR(ParseTables(env, err, top, cat.get()));
   FERRY_RETURN_IF_ERROR(ParsePackages(err, top, cat.get()));
   FERRY_RETURN_IF_ERROR(ParseDomains(env, err, top, catalog_dir, cat.get()));
   FERRY_RETURN_IF_ERROR(ParseUsers(err, top, cat.get()));

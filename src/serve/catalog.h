@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/env.h"
 #include "ferry/status.h"
 #include "serve/memory_items.h"
 
@@ -33,14 +34,14 @@ const char* RequirementName(Requirement r);  // "available" / "required"
 
 struct CatalogTable {
   std::string id;
-  std::string name;        // file name inside a package (defaults to id)
-  std::string file;        // as written, relative to root ("" for a partitioned or remote table)
-  std::string dir;         // as written, relative to root ("" unless partitioned)
-  std::string abs_path;    // root + file, or root + dir for a partitioned table
+  std::string name;      // file name inside a package (defaults to id)
+  std::string file;      // as written, relative to root ("" for a partitioned or remote table)
+  std::string dir;       // as written, relative to root ("" unless partitioned)
+  std::string abs_path;  // root + file, or root + dir for a partitioned table
   std::string query_mode = "local";  // local | materialized | remote
   bool server_only = false;
-  int64_t rows = 0;        // optional `rows:` key; ferry does not read parquet footers
-  int line = 0;            // 1-based line of the entry in the catalog file
+  int64_t rows = 0;  // optional `rows:` key; ferry does not read parquet footers
+  int line = 0;      // 1-based line of the entry in the catalog file
 
   bool partitioned() const { return !dir.empty(); }
   bool has_file() const { return !abs_path.empty(); }
@@ -60,7 +61,7 @@ struct CatalogDomain {
   std::string name;
   std::string description;
   Requirement requirement = Requirement::kAvailable;
-  std::string items_dir;  // absolute
+  std::string items_dir;          // absolute
   std::vector<MemoryItem> items;  // every item, sorted by id
   int line = 0;
 };
@@ -108,12 +109,15 @@ struct Catalog {
 // Reads, parses and validates the catalog at `path`. Errors are kInvalidArgument with one line
 // "<path>:<line>: <what is wrong>", e.g.
 // "catalog.yaml:12: package 'sales' lists unknown table 'ordrs'".
-Result<std::shared_ptr<const Catalog>> LoadCatalog(const std::string& path);
+// Every file and directory is read through `env` (the real disk in `ferry serve`, MemEnv in
+// tests and the fuzzer).
+Result<std::shared_ptr<const Catalog>> LoadCatalog(Env* env, const std::string& path);
 
 // Resolves `relative` (a catalog-declared path) against the canonical `root` and returns the
 // canonical absolute path, or an error when it does not exist or leads outside root
 // (through "..", an absolute path or a symlink). Used at load time and for part files.
-Result<std::string> ResolveInsideRoot(const std::string& root, const std::string& relative);
+Result<std::string> ResolveInsideRoot(Env* env, const std::string& root,
+                                      const std::string& relative);
 
 // True when canonical absolute `path` is `root` itself or lies below it.
 bool IsInsideRoot(const std::string& root, const std::string& path);

@@ -30,7 +30,7 @@ class CatalogTest : public ::testing::Test {
   }
   Result<std::shared_ptr<const Catalog>> Load(const std::string& yaml) {
     Write("catalog.yaml", yaml);
-    return LoadCatalog(path());
+    return LoadCatalog(Env::Default(), path());
   }
   std::string path() const { return dir_.Join("catalog.yaml"); }
   std::string Error(const std::string& yaml) {

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cstddef>
 
 namespace ferry::serve {
@@ -43,8 +42,11 @@ bool RemoteFilesystem(const std::string& dir) {
 
 }  // namespace
 
-ChangeWatch::ChangeWatch(int64_t max_trust_ns)
-    : max_trust_ns_(max_trust_ns), fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
+ChangeWatch::ChangeWatch(Env* clock, int64_t max_trust_ns)
+    : clock_(clock),
+      max_trust_ns_(max_trust_ns),
+      fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)),
+      epoch_started_ns_(clock->NowMonotonicNanos()) {}
 
 ChangeWatch::~ChangeWatch() {
   if (fd_ >= 0) ::close(fd_);
@@ -100,9 +102,7 @@ void ChangeWatch::DrainLocked() {
       off += sizeof(struct inotify_event) + e->len;
     }
   }
-  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = clock_->NowMonotonicNanos();
   if (any || now - epoch_started_ns_ >= max_trust_ns_) {
     ++epoch_;
     epoch_started_ns_ = now;

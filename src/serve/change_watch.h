@@ -18,7 +18,11 @@
 // - Writes through a shared mmap raise no event, and a watch follows its directory's inode,
 //   so a parent directory swapped for another (rename of the root) goes unnoticed. For these
 //   the epoch also advances at least every kMaxTrustNs: such a change shows within a second,
-//   as the poller finds catalog edits, and the cost is one lstat per table per second.
+//   as the poller finds catalog edits, and the cost is one lstat per table per second. That
+//   second is measured on the monotonic clock of the Env given (include/ferry/env.h), so a
+//   test moves it with MemEnv::AdvanceClock instead of waiting.
+//
+// The watches themselves are inotify's, on the real disk: an index over a MemEnv has none.
 //
 // Thread-safety: every method may be called from many threads.
 #ifndef FERRY_SERVE_CHANGE_WATCH_H_
@@ -29,15 +33,18 @@
 #include <mutex>
 #include <string>
 
+#include "ferry/env.h"
+
 namespace ferry::serve {
 
 class ChangeWatch {
  public:
   static constexpr int64_t kMaxTrustNs = 1'000'000'000;
 
-  // Without inotify (or past the instance limit) it watches nothing. `max_trust_ns`: tests
+  // Without inotify (or past the instance limit) it watches nothing. `clock` (its
+  // NowMonotonicNanos only; must outlive this) times the trust; `max_trust_ns`: tests
   // shorten or lengthen it.
-  explicit ChangeWatch(int64_t max_trust_ns = kMaxTrustNs);
+  explicit ChangeWatch(Env* clock, int64_t max_trust_ns = kMaxTrustNs);
   ~ChangeWatch();
   ChangeWatch(const ChangeWatch&) = delete;
   ChangeWatch& operator=(const ChangeWatch&) = delete;
@@ -53,13 +60,14 @@ class ChangeWatch {
  private:
   void DrainLocked();
 
+  Env* const clock_;
   const int64_t max_trust_ns_;
   int fd_ = -1;
   std::mutex mu_;  // guards everything below and serialises reads of fd_
   std::map<std::string, int> wd_by_dir_;
   std::map<int, std::string> dir_by_wd_;
   uint64_t epoch_ = 0;
-  int64_t epoch_started_ns_ = 0;  // steady clock
+  int64_t epoch_started_ns_;  // clock_'s monotonic time
 };
 
 }  // namespace ferry::serve

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/mem_env.h"
 #include "support/temp_dir.h"
 
 namespace ferry::serve {
@@ -22,7 +23,7 @@ TEST(ChangeWatchTest, TheEpochStaysWhileNothingChangesAndAdvancesOnEveryKindOfCh
   ferry::testing::TempDir dir;
   const std::string file = dir.Join("t.parquet");
   Write(file, "one");
-  ChangeWatch watch(kForever);
+  ChangeWatch watch(Env::Default(), kForever);
   ASSERT_TRUE(watch.Watch(dir.path()));
   EXPECT_TRUE(watch.Watching(dir.path()));
   uint64_t epoch = watch.Epoch();
@@ -52,7 +53,7 @@ TEST(ChangeWatchTest, ARemovedOrMovedDirectoryIsNoLongerWatched) {
   const std::string moved = dir.Join("moved");
   std::filesystem::create_directory(gone);
   std::filesystem::create_directory(moved);
-  ChangeWatch watch(kForever);
+  ChangeWatch watch(Env::Default(), kForever);
   ASSERT_TRUE(watch.Watch(gone));
   ASSERT_TRUE(watch.Watch(moved));
   const uint64_t epoch = watch.Epoch();
@@ -72,18 +73,24 @@ TEST(ChangeWatchTest, ARemovedOrMovedDirectoryIsNoLongerWatched) {
 TEST(ChangeWatchTest, RefusesWhatItCannotWatch) {
   ferry::testing::TempDir dir;
   Write(dir.Join("file"), "x");
-  ChangeWatch watch(kForever);
+  ChangeWatch watch(Env::Default(), kForever);
   EXPECT_FALSE(watch.Watch(dir.Join("file")));     // not a directory
   EXPECT_FALSE(watch.Watch(dir.Join("missing")));  // no such directory
   EXPECT_FALSE(watch.Watching(dir.Join("file")));
 }
 
-TEST(ChangeWatchTest, TrustExpiresAfterMaxTrust) {
+TEST(ChangeWatchTest, TrustExpiresAfterMaxTrustOnTheGivenClock) {
   ferry::testing::TempDir dir;
-  ChangeWatch watch(/*max_trust_ns=*/0);  // every read is past the limit
+  MemEnv clock;
+  ChangeWatch watch(&clock, /*max_trust_ns=*/1'000'000'000);
   ASSERT_TRUE(watch.Watch(dir.path()));
   const uint64_t first = watch.Epoch();
-  EXPECT_GT(watch.Epoch(), first);
+  clock.AdvanceClock(999'999'999);
+  EXPECT_EQ(watch.Epoch(), first);  // nothing changed, trust not yet expired
+  clock.AdvanceClock(1);
+  const uint64_t expired = watch.Epoch();
+  EXPECT_GT(expired, first);
+  EXPECT_EQ(watch.Epoch(), expired);  // a new second of trust starts
 }
 
 }  // namespace

@@ -11,8 +11,6 @@
 #include <cstring>
 #include <string_view>
 
-#include "serve/steady_now.h"
-
 namespace ferry::serve {
 namespace {
 
@@ -64,7 +62,7 @@ void ConnectionGate::Stop() {
 }
 
 void ConnectionGate::Add(std::unique_ptr<ClientConnection> connection) {
-  connection->waiting_since_ns = SteadyNowNs();
+  connection->waiting_since_ns = options_.clock->NowMonotonicNanos();
   connection->first_byte_ns = connection->buffered() > 0 ? connection->waiting_since_ns : 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -178,7 +176,7 @@ void ConnectionGate::ExpireDue(int64_t now_ns) {
 void ConnectionGate::Loop() {
   std::vector<epoll_event> events(256);
   for (;;) {
-    int64_t now_ns = SteadyNowNs();
+    int64_t now_ns = options_.clock->NowMonotonicNanos();
     int timeout_ms = 1000;
     if (next_deadline_ns_ != INT64_MAX) {
       const int64_t wait_ms = (next_deadline_ns_ - now_ns) / 1'000'000 + 1;
@@ -186,7 +184,7 @@ void ConnectionGate::Loop() {
     }
     const int n =
         ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms);
-    now_ns = SteadyNowNs();
+    now_ns = options_.clock->NowMonotonicNanos();
     for (int i = 0; i < n; ++i) {
       if (events[i].data.ptr != nullptr) {
         OnReadable(static_cast<ClientConnection*>(events[i].data.ptr), now_ns);

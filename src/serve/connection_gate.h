@@ -30,12 +30,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ferry/env.h"
 #include "ferry/status.h"
 #include "serve/client_connection.h"
 
 namespace ferry::serve {
 
 struct GateOptions {
+  // Deadlines are measured on its NowMonotonicNanos (the real clock in `ferry serve`).
+  // Required; must outlive the gate.
+  Env* clock = nullptr;
   int64_t idle_timeout_ms = 5000;
   int64_t header_timeout_ms = 10000;
   // httplib caps each header line at 8 KiB; a whole head rarely passes 2 KiB. Waiting

@@ -12,13 +12,18 @@
 #include <mutex>
 #include <string>
 
+#include "base/mem_env.h"
+
 namespace ferry::serve {
 namespace {
 
 // A gate over socketpairs: the test writes as a client on one end, the gate reads the other.
 class ConnectionGateTest : public ::testing::Test {
  protected:
+  // The gate's deadlines run on clock_, which only the test moves: a deadline passes when
+  // the test says so, never because the machine was slow.
   void StartGate(GateOptions options) {
+    options.clock = &clock_;
     gate_ = std::make_unique<ConnectionGate>(options, [this](std::unique_ptr<ClientConnection> c) {
       std::lock_guard<std::mutex> lock(mu_);
       ready_.push_back(std::move(c));
@@ -62,6 +67,7 @@ class ConnectionGateTest : public ::testing::Test {
     }
   }
 
+  MemEnv clock_;
   std::unique_ptr<ConnectionGate> gate_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -104,18 +110,24 @@ TEST_F(ConnectionGateTest, DrippedHeadIsAnswered408AtItsDeadlineThoughNeverSilen
   o.header_timeout_ms = 300;
   StartGate(o);
   int fd = Connect();
-  const auto start = std::chrono::steady_clock::now();
   std::string answer;
-  // One byte every 50 ms for up to 200 bytes (10 s): far past the deadline if it did not hold.
+  // One byte every 50 ms of the gate's clock for up to 200 bytes (10 s): far past the deadline
+  // if it did not hold. Each byte wakes the gate, which then sees the clock moved.
+  int64_t dripped_ms = 0;
   for (int i = 0; i < 200 && answer.empty(); ++i) {
     const char byte = "GET /api/sync/manifest?x=aaaaaaaa"[i % 20];
-    if (send(fd, &byte, 1, MSG_NOSIGNAL) != 1) break;  // the gate closed it
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 50) > 0) answer = ReadToEof(fd, 10);
+    // The gate closed it (its answer is still there to read), or it answers now.
+    if (send(fd, &byte, 1, MSG_NOSIGNAL) != 1 || poll(&p, 1, 50) > 0) {
+      answer = ReadToEof(fd, 10);
+      break;
+    }
+    clock_.AdvanceClock(50'000'000);
+    dripped_ms += 50;
   }
   EXPECT_EQ(answer.rfind("HTTP/1.1 408 Request Timeout\r\n", 0), 0u) << answer;
   EXPECT_NE(answer.find("request headers not received in time"), std::string::npos);
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_GE(dripped_ms, 300) << "answered before the deadline";
   std::lock_guard<std::mutex> lock(mu_);
   EXPECT_TRUE(ready_.empty());
   close(fd);
@@ -126,6 +138,9 @@ TEST_F(ConnectionGateTest, SilentConnectionIsClosedAtTheIdleDeadlineWithoutAWord
   o.idle_timeout_ms = 200;
   StartGate(o);
   int fd = Connect();
+  pollfd p{fd, POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 0), 0) << "closed before its deadline";
+  clock_.AdvanceClock(200'000'000);  // the gate wakes within 200 ms of real time to look
   EXPECT_EQ(ReadToEof(fd, 20), "");
   close(fd);
 }

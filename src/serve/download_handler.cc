@@ -1,11 +1,5 @@
 #include "serve/download_handler.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "base/log.h"
@@ -35,33 +29,32 @@ std::string Trim(std::string_view s) {
 
 // The open file being streamed; closed when httplib releases the provider.
 struct OpenFile {
-  int fd = -1;
+  std::unique_ptr<RandomAccessFile> file;
   FileVersion version;
   uint64_t offset = 0;  // of the first byte sent
   std::string path;
   std::string buffer;
-  ~OpenFile() {
-    if (fd >= 0) ::close(fd);
-  }
 };
 
-// Opens `path` and checks it is the version `v` describes.
-Result<std::unique_ptr<OpenFile>> OpenVersion(const std::string& path, const FileVersion& v) {
+// Opens `path` through `env` and checks it is the version `v` describes.
+Result<std::unique_ptr<OpenFile>> OpenVersion(Env* env, const std::string& path,
+                                              const FileVersion& v) {
   auto f = std::make_unique<OpenFile>();
   f->path = path;
   f->version = v;
-  f->fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (f->fd < 0) {
-    int err = errno;
-    if (err == ENOENT) return Status::Unavailable("open " + path + ": " + std::strerror(err));
-    if (err == ELOOP) return Status::PermissionDenied("refused: not a regular file");
-    return Status::IoError("open " + path + ": " + std::strerror(err));
+  Result<std::unique_ptr<RandomAccessFile>> opened = env->NewRandomAccessFile(path);
+  if (!opened.ok()) {
+    const Status& s = opened.status();
+    if (s.IsNotFound()) return Status::Unavailable(s.message());
+    if (s.code() == StatusCode::kPermissionDenied) {
+      return Status::PermissionDenied("refused: not a regular file");
+    }
+    return Status::IoError(s.message());
   }
-  struct stat st;
-  if (::fstat(f->fd, &st) != 0) {
-    return Status::IoError("stat " + path + ": " + std::strerror(errno));
-  }
-  if (!SameVersion(st, v)) return Status::Unavailable("changed since it was hashed");
+  f->file = std::move(opened).value();
+  Result<FileInfo> st = f->file->Stat();
+  if (!st.ok()) return Status::IoError(st.status().message());
+  if (!SameVersion(*st, v)) return Status::Unavailable("changed since it was hashed");
   return f;
 }
 
@@ -116,8 +109,8 @@ bool IfNoneMatchMatches(const std::string& value, const std::string& md5) {
   return false;
 }
 
-void ServeFileDownload(const httplib::Request& req, httplib::Response& res,
-                       const std::string& path, FileDigests* digests) {
+void ServeFileDownload(const httplib::Request& req, httplib::Response& res, const std::string& path,
+                       FileDigests* digests) {
   // The version we advertise and the descriptor we stream must be the same file; a replace
   // between hashing and opening is retried once with the new version's md5.
   std::unique_ptr<OpenFile> file;
@@ -137,7 +130,7 @@ void ServeFileDownload(const httplib::Request& req, httplib::Response& res,
       }
       return SetStatusError(res, s);
     }
-    Result<std::unique_ptr<OpenFile>> opened = OpenVersion(path, *v);
+    Result<std::unique_ptr<OpenFile>> opened = OpenVersion(digests->env(), path, *v);
     if (opened.ok()) {
       file = std::move(opened).value();
     } else if (opened.status().code() != StatusCode::kUnavailable || attempt == 1) {
@@ -176,8 +169,7 @@ void ServeFileDownload(const httplib::Request& req, httplib::Response& res,
     length = range.last - range.first + 1;
     res.status = 206;
     res.set_header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
-                                        std::to_string(range.last) + "/" +
-                                        std::to_string(v.size));
+                                        std::to_string(range.last) + "/" + std::to_string(v.size));
   } else {
     res.status = 200;
     range.first = 0;
@@ -195,20 +187,16 @@ void ServeFileDownload(const httplib::Request& req, httplib::Response& res,
         OpenFile& f = *shared;
         if (f.buffer.empty()) f.buffer.resize(kChunkBytes);
         size_t n = want < kChunkBytes ? want : kChunkBytes;
-        ssize_t got;
-        do {
-          got = ::pread(f.fd, f.buffer.data(), n, static_cast<off_t>(f.offset + offset));
-        } while (got < 0 && errno == EINTR);
-        struct stat st;
-        if (got <= 0 || ::fstat(f.fd, &st) != 0 || !SameVersion(st, f.version)) {
+        Result<size_t> got = f.file->ReadAt(f.offset + offset, f.buffer.data(), n);
+        Result<FileInfo> st = f.file->Stat();
+        if (!got.ok() || *got == 0 || !st.ok() || !SameVersion(*st, f.version)) {
           // Modified in place (or truncated) while streaming: these bytes may belong to
           // another version. Abort; the client sees a short body and retries.
-          spdlog::warn("serve: {} changed while being downloaded; aborting that download",
-                       f.path);
+          spdlog::warn("serve: {} changed while being downloaded; aborting that download", f.path);
           return false;
         }
-        if (!sink.write(f.buffer.data(), static_cast<size_t>(got))) return false;
-        RequestLog::Current().streamed_bytes += static_cast<uint64_t>(got);
+        if (!sink.write(f.buffer.data(), *got)) return false;
+        RequestLog::Current().streamed_bytes += *got;
         return true;
       });
 }

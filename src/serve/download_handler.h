@@ -5,12 +5,14 @@
 // answered 200 with the whole file (a client may always ignore partial content).
 //
 // Consistency (the server's promise that a client never gets mixed bytes):
-// - The file is opened once (O_NOFOLLOW) and fstat must match the version whose md5 the
-//   ETag advertises; if it does not (replaced in between), the md5 is recomputed once, then
+// - The file is opened once, through the Env of `digests` (Env::NewRandomAccessFile: no
+//   symlink followed; pread and fstat on the real disk) and its Stat() must match the version whose
+//   md5 the ETag advertises; if it does not (replaced in between), the md5 is recomputed once, then
 //   503 with Retry-After so the client retries.
 // - The descriptor stays open for the whole response: a file replaced by rename keeps
 //   streaming the old inode, so the client completes with the old bytes it was promised.
-// - After every chunk read, fstat is compared with the advertised version again; a file
+// - After every chunk read, the open file's Stat() is compared with the advertised version again; a
+// file
 //   modified in place (size or mtime changed) aborts the connection so the client fails
 //   cleanly instead of receiving a mix of versions.
 // Memory stays bounded: one kChunkBytes buffer per in-flight download.
@@ -45,8 +47,8 @@ RangeOutcome ParseRangeHeader(const std::string& value, uint64_t size, ByteRange
 // True when an If-None-Match value ("*", or a list of possibly weak tags) matches `md5`.
 bool IfNoneMatchMatches(const std::string& value, const std::string& md5);
 
-void ServeFileDownload(const httplib::Request& req, httplib::Response& res,
-                       const std::string& path, FileDigests* digests);
+void ServeFileDownload(const httplib::Request& req, httplib::Response& res, const std::string& path,
+                       FileDigests* digests);
 
 }  // namespace ferry::serve
 

@@ -10,15 +10,13 @@
 #include <chrono>
 #include <cstring>
 
-#include "serve/steady_now.h"
-
 namespace ferry::serve {
 bool GateStream::WaitFor(short events, int64_t timeout_ms, bool reading) const {
-  const int64_t start = SteadyNowNs();
+  const int64_t start = clock_->NowMonotonicNanos();
   int64_t end = start + timeout_ms * 1'000'000;
   if (reading) end = std::min(end, body_deadline_ns_);
   for (;;) {
-    const int64_t left_ms = (end - SteadyNowNs()) / 1'000'000;
+    const int64_t left_ms = (end - clock_->NowMonotonicNanos()) / 1'000'000;
     if (left_ms <= 0) return false;
     pollfd p{c_->fd, events, 0};
     const int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left_ms, 1 << 30)));

@@ -15,15 +15,18 @@
 #include <cstdint>
 #include <string>
 
+#include "ferry/env.h"
 #include "serve/client_connection.h"
 
 namespace ferry::serve {
 
 class GateStream : public httplib::Stream {
  public:
-  GateStream(ClientConnection* connection, int64_t read_timeout_ms, int64_t write_timeout_ms,
-             int64_t body_deadline_ns)
-      : c_(connection),
+  // `body_deadline_ns` is on `clock`'s monotonic time (the gate's clock).
+  GateStream(Env* clock, ClientConnection* connection, int64_t read_timeout_ms,
+             int64_t write_timeout_ms, int64_t body_deadline_ns)
+      : clock_(clock),
+        c_(connection),
         read_timeout_ms_(read_timeout_ms),
         write_timeout_ms_(write_timeout_ms),
         body_deadline_ns_(body_deadline_ns) {}
@@ -41,6 +44,7 @@ class GateStream : public httplib::Stream {
   // when reading; true when the socket is ready.
   bool WaitFor(short events, int64_t timeout_ms, bool reading) const;
 
+  Env* const clock_;
   ClientConnection* c_;  // owned by the worker, outlives the stream
   const int64_t read_timeout_ms_;
   const int64_t write_timeout_ms_;

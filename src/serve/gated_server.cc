@@ -10,7 +10,6 @@
 #include <chrono>
 
 #include "serve/gate_stream.h"
-#include "serve/steady_now.h"
 
 namespace ferry::serve {
 namespace {
@@ -51,7 +50,7 @@ GatedServer::GatedServer(GatedServerOptions options)
     : options_(options),
       limiter_(options.max_connections_per_address, options.max_connections),
       workers_(options.max_threads),
-      gate_(GateOptions{options.idle_timeout_ms, options.header_timeout_ms},
+      gate_(GateOptions{options.clock, options.idle_timeout_ms, options.header_timeout_ms},
             [this](std::unique_ptr<ClientConnection> c) {
               // std::function must be copyable; the connection travels in a shared holder.
               auto holder = std::make_shared<std::unique_ptr<ClientConnection>>(std::move(c));
@@ -106,8 +105,8 @@ bool GatedServer::process_and_close_socket(socket_t sock) {
 }
 
 void GatedServer::Serve(std::unique_ptr<ClientConnection> c) {
-  GateStream stream(c.get(), options_.read_timeout_ms, options_.write_timeout_ms,
-                    SteadyNowNs() + options_.body_timeout_ms * 1'000'000);
+  GateStream stream(options_.clock, c.get(), options_.read_timeout_ms, options_.write_timeout_ms,
+                    options_.clock->NowMonotonicNanos() + options_.body_timeout_ms * 1'000'000);
   const bool last = c->requests_served + 1 >= options_.keep_alive_max_count;
   bool closed_by_client = false;
   const bool ok = process_request(stream, last, closed_by_client, nullptr);

@@ -38,8 +38,9 @@
 namespace ferry::serve {
 
 struct GatedServerOptions {
-  size_t max_threads = 256;           // workers, each serving one complete request at a time
-  int64_t idle_timeout_ms = 5000;     // no byte of a (next) request: closed
+  Env* clock = nullptr;            // required: the gate's and the streams' deadlines (GateOptions)
+  size_t max_threads = 256;        // workers, each serving one complete request at a time
+  int64_t idle_timeout_ms = 5000;  // no byte of a (next) request: closed
   int64_t header_timeout_ms = 10000;  // first byte to blank line: 408
   int64_t body_timeout_ms = 10000;    // head complete to body complete
   int64_t read_timeout_ms = 10000;    // silence while reading a body

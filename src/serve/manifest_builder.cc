@@ -58,8 +58,8 @@ Result<nlohmann::json> BuildTableEntry(const Catalog& catalog, const CatalogTabl
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   if (table.partitioned()) {
-    Result<std::vector<PartFile>> parts =
-        ListParts(catalog.root, table.abs_path, sources != nullptr ? &sources->dirs : nullptr);
+    Result<std::vector<PartFile>> parts = ListParts(digests->env(), catalog.root, table.abs_path,
+                                                    sources != nullptr ? &sources->dirs : nullptr);
     if (!parts.ok()) return TableUnavailable(table, parts.status());
     nlohmann::json list = nlohmann::json::array();
     Hasher token(HashAlgorithm::kMd5);

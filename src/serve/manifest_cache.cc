@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <numeric>
 
 #include "serve/access.h"
@@ -23,12 +22,6 @@ bool LeavesTableOut(const Status& s) { return s.code() == StatusCode::kPermissio
 
 std::string Text(const std::string& s) { return DumpJson(nlohmann::json(s)); }
 
-int64_t WallNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void AppendIndices(char tag, const std::vector<size_t>& v, std::string* key) {
   *key += tag;
   for (size_t i : v) {
@@ -39,8 +32,9 @@ void AppendIndices(char tag, const std::vector<size_t>& v, std::string* key) {
 
 }  // namespace
 
-ManifestCache::ManifestCache(std::shared_ptr<const Catalog> catalog, FileDigests* digests)
-    : catalog_(std::move(catalog)), digests_(digests) {
+ManifestCache::ManifestCache(std::shared_ptr<const Catalog> catalog, FileDigests* digests,
+                             MemoryDomains* memory)
+    : catalog_(std::move(catalog)), digests_(digests), memory_(memory) {
   const Catalog& c = *catalog_;
   for (const CatalogPackage& p : c.packages) {
     std::vector<size_t> tables;
@@ -55,7 +49,9 @@ ManifestCache::ManifestCache(std::shared_ptr<const Catalog> catalog, FileDigests
                              ",\"requirement\":" + Text(RequirementName(p.requirement)) +
                              ",\"slug\":" + Text(p.slug) + ",\"tables\":[");
   }
-  for (const CatalogDomain& d : c.domains) domain_texts_.push_back(DumpJson(DomainEntry(d)));
+  for (const CatalogDomain& d : c.domains) {
+    domain_texts_.push_back(std::make_shared<const std::string>(DumpJson(DomainEntry(d))));
+  }
   std::vector<size_t> order(c.tables.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(),
@@ -78,12 +74,13 @@ uint64_t ManifestCache::generation() const { return Snapshot()->generation; }
 
 bool ManifestCache::Fresh(const TablePiece* piece) const {
   if (piece == nullptr || piece->racy) return false;
-  if (!piece->broken.empty()) return WallNowNs() - piece->built_unix_ns < kBrokenRecheckNs;
+  if (!piece->broken.empty())
+    return digests_->env()->NowUnixNanos() - piece->built_unix_ns < kBrokenRecheckNs;
   for (const auto& [path, version] : piece->sources.files) {
     if (!digests_->StillCurrent(path, version)) return false;
   }
   for (const DirStamp& d : piece->sources.dirs) {
-    if (!DirUnchanged(d)) return false;
+    if (!DirUnchanged(digests_->env(), d)) return false;
   }
   return true;
 }
@@ -135,7 +132,7 @@ Result<std::shared_ptr<const ManifestCache::Pieces>> ManifestCache::Refresh(cons
     const CatalogTable& table = catalog_->tables[t];
     auto piece = std::make_shared<TablePiece>();
     // Taken before Current() so the racy judgement errs towards re-checking (md5_index.h).
-    const int64_t started_ns = WallNowNs();
+    const int64_t started_ns = digests_->env()->NowUnixNanos();
     piece->built_unix_ns = started_ns;
     Result<nlohmann::json> built = BuildTableEntry(*catalog_, table, digests_, &piece->sources);
     if (!built.ok() && !LeavesTableOut(built.status())) {
@@ -232,7 +229,7 @@ std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Piece
   h += "],\"memory_domains\":[";
   for (size_t i = 0; i < req.domains.size(); ++i) {
     if (i > 0) h += ',';
-    h += domain_texts_[req.domains[i]];
+    h += *req.domain_texts[i];
   }
   h += "],\"server_time\":";
   std::string& t = r->tail;
@@ -280,6 +277,17 @@ Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOver
   req.key = "f" + std::to_string(req.form);
   AppendIndices('p', req.packages, &req.key);
   AppendIndices('d', req.domains, &req.key);
+  // Each domain as it is now; its version in the key, so an edited item is a new body.
+  for (size_t d : req.domains) {
+    if (memory_ == nullptr) {
+      req.domain_texts.push_back(domain_texts_[d]);
+      continue;
+    }
+    std::shared_ptr<const DomainState> state = memory_->Current(d);
+    req.domain_texts.push_back(std::shared_ptr<const std::string>(state, &state->manifest_entry));
+    req.key += 'v';
+    req.key += std::to_string(state->version);
+  }
   AppendIndices('t', req.direct, &req.key);
 
   // The epoch is read before any lstat: a change after it shows as a later epoch.

@@ -36,6 +36,9 @@
 // - Racy rule (as in md5_index.h): a piece built within Md5Index::kRacyWindowNs of a source's
 //   mtime is never trusted later, since a write in the same timestamp tick would not show in
 //   lstat; it is rebuilt on every use until its sources are older than the window.
+// - Memory domains follow the same rule through MemoryDomains (memory_domains.h): each
+//   request takes every domain of its stack as it is now, and the body cache key carries each
+//   domain's version, so an edited item shows in the very next manifest.
 // - Stack changes need no invalidation: the body cache is keyed by the resolved stack.
 // - The Catalog is immutable; a reload makes a new ManifestCache (server.h), so nothing from
 //   an old catalog version is ever served after the swap.
@@ -59,6 +62,7 @@
 #include "serve/catalog.h"
 #include "serve/manifest_builder.h"
 #include "serve/md5_index.h"
+#include "serve/memory_domains.h"
 #include "serve/stack_store.h"
 
 namespace ferry::serve {
@@ -68,8 +72,10 @@ class ManifestCache {
   // Bodies kept for distinct stacks, in bytes; beyond it the body cache starts over.
   static constexpr size_t kMaxCachedBodyBytes = 64u << 20;
 
-  // `digests` must outlive the cache.
-  ManifestCache(std::shared_ptr<const Catalog> catalog, FileDigests* digests);
+  // `digests` (and the Env it reads through, whose wall clock times the racy rule) and
+  // `memory` must outlive the cache. `memory` null: domains as the catalog loaded them.
+  ManifestCache(std::shared_ptr<const Catalog> catalog, FileDigests* digests,
+                MemoryDomains* memory = nullptr);
   ManifestCache(const ManifestCache&) = delete;
   ManifestCache& operator=(const ManifestCache&) = delete;
 
@@ -114,6 +120,7 @@ class ManifestCache {
   struct Request {  // one user's stack as indices, in one client form
     std::vector<size_t> packages, domains, direct, tables;  // tables: the union, sorted by id
     size_t form = 0;                                        // FormIndex
+    std::vector<std::shared_ptr<const std::string>> domain_texts;  // by req.domains
     std::string key;
   };
 
@@ -131,12 +138,13 @@ class ManifestCache {
 
   const std::shared_ptr<const Catalog> catalog_;
   FileDigests* const digests_;
+  MemoryDomains* const memory_;
   // Catalog-only data, computed once.
-  std::vector<std::vector<size_t>> package_tables_;  // table indices per package
-  std::vector<std::string> package_heads_;           // package JSON up to `"tables":[`
-  std::vector<std::string> domain_texts_;
-  std::vector<std::string> table_keys_;  // JSON text of each table id
-  std::vector<size_t> id_rank_;          // position of each table in id order
+  std::vector<std::vector<size_t>> package_tables_;               // table indices per package
+  std::vector<std::string> package_heads_;                        // package JSON up to `"tables":[`
+  std::vector<std::shared_ptr<const std::string>> domain_texts_;  // as loaded
+  std::vector<std::string> table_keys_;                           // JSON text of each table id
+  std::vector<size_t> id_rank_;  // position of each table in id order
 
   mutable std::mutex pieces_mu_;  // guards pieces_ (the pointer)
   std::shared_ptr<const Pieces> pieces_;

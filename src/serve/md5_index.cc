@@ -1,12 +1,5 @@
 #include "serve/md5_index.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <ctime>
-
 #include "base/hasher.h"
 #include "base/path.h"
 #include "base/thread_pool.h"
@@ -14,49 +7,22 @@
 namespace ferry::serve {
 namespace {
 
-int64_t MtimeNs(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+// Env reports a missing component as kNotFound already; a symlink where the file should be
+// as kPermissionDenied (NewRandomAccessFile). Everything else keeps Env's code and message.
+Status NotRegular(const std::string& path) {
+  return Status::PermissionDenied("serve " + path + ": not a regular file; refused");
 }
-
-int64_t WallNowNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-Status ErrnoStatus(const std::string& op, const std::string& path, int err) {
-  std::string msg = op + " " + path + ": " + std::strerror(err);
-  if (err == ENOENT || err == ENOTDIR) return Status::NotFound(msg);
-  if (err == ELOOP) return Status::PermissionDenied(op + " " + path + ": is a symlink; refused");
-  if (err == EACCES || err == EPERM) return Status::PermissionDenied(msg);
-  return Status::IoError(msg);
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
-bool SameVersion(const struct stat& st, const FileVersion& v) {
-  return static_cast<uint64_t>(st.st_dev) == v.device &&
-         static_cast<uint64_t>(st.st_ino) == v.inode &&
-         static_cast<uint64_t>(st.st_size) == v.size && MtimeNs(st) == v.mtime_ns;
+bool SameVersion(const FileInfo& info, const FileVersion& v) {
+  return info.device == v.device && info.inode == v.inode && info.size == v.size &&
+         info.mtime_ns == v.mtime_ns;
 }
 
 bool FileDigests::StillCurrent(const std::string& path, const FileVersion& v) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && SameVersion(st, v);
+  Result<FileInfo> info = env_->LinkStat(path);
+  return info.ok() && info->is_regular() && SameVersion(*info, v);
 }
 
 std::shared_ptr<std::mutex> Md5Index::PathLock(const std::string& path) {
@@ -68,30 +34,32 @@ std::shared_ptr<std::mutex> Md5Index::PathLock(const std::string& path) {
 
 bool FileDigests::Watched(const std::string& /*path*/) { return false; }
 
-bool Md5Index::Watched(const std::string& path) { return watch_.Watching(DirName(path)); }
+bool Md5Index::Watched(const std::string& path) {
+  return watch_ != nullptr && watch_->Watching(DirName(path));
+}
 
 Result<FileVersion> Md5Index::Current(const std::string& path) {
-  watch_.Watch(DirName(path));  // false (not watchable) only means callers keep using lstat
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
-  if (!S_ISREG(st.st_mode)) {
-    return Status::PermissionDenied("serve " + path + ": not a regular file; refused");
-  }
+  // False (not watchable) only means callers keep using lstat.
+  if (watch_ != nullptr) watch_->Watch(DirName(path));
+  Result<FileInfo> info = env()->LinkStat(path);
+  if (!info.ok()) return info.status();
+  if (!info->is_regular()) return NotRegular(path);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(path);
-    if (it != entries_.end() && !it->second.racy && SameVersion(st, it->second.version)) {
+    if (it != entries_.end() && !it->second.racy && SameVersion(*info, it->second.version)) {
       return it->second.version;
     }
   }
   // One hasher per path at a time; whoever waited re-checks the cache first.
   std::shared_ptr<std::mutex> path_lock = PathLock(path);
   std::lock_guard<std::mutex> hashing(*path_lock);
-  if (::lstat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
+  info = env()->LinkStat(path);
+  if (!info.ok()) return info.status();
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(path);
-    if (it != entries_.end() && !it->second.racy && SameVersion(st, it->second.version)) {
+    if (it != entries_.end() && !it->second.racy && SameVersion(*info, it->second.version)) {
       return it->second.version;
     }
   }
@@ -102,35 +70,25 @@ Result<FileVersion> Md5Index::HashNow(const std::string& path) {
   constexpr int kAttempts = 3;
   std::string buffer(kHashBufferSize, '\0');
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd.get() < 0) return ErrnoStatus("open", path, errno);
-    struct stat before;
-    if (::fstat(fd.get(), &before) != 0) return ErrnoStatus("stat", path, errno);
-    if (!S_ISREG(before.st_mode)) {
-      return Status::PermissionDenied("serve " + path + ": not a regular file; refused");
-    }
-    const int64_t started_ns = WallNowNs();
+    FERRY_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file,
+                           env()->NewRandomAccessFile(path));
+    FERRY_ASSIGN_OR_RETURN(FileInfo before, file->Stat());
+    if (!before.is_regular()) return NotRegular(path);
+    const int64_t started_ns = env()->NowUnixNanos();
     Hasher md5(HashAlgorithm::kMd5);
-    bool read_failed = false;
-    for (;;) {
-      ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        read_failed = true;
-        break;
-      }
+    for (uint64_t offset = 0;;) {
+      FERRY_ASSIGN_OR_RETURN(size_t n, file->ReadAt(offset, buffer.data(), buffer.size()));
       if (n == 0) break;
-      md5.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+      md5.Update(std::string_view(buffer.data(), n));
+      offset += n;
     }
-    if (read_failed) return ErrnoStatus("read", path, errno);
-    struct stat after;
-    if (::fstat(fd.get(), &after) != 0) return ErrnoStatus("stat", path, errno);
+    FERRY_ASSIGN_OR_RETURN(FileInfo after, file->Stat());
     hashes_computed_.fetch_add(1);
     FileVersion v;
-    v.device = static_cast<uint64_t>(before.st_dev);
-    v.inode = static_cast<uint64_t>(before.st_ino);
-    v.size = static_cast<uint64_t>(before.st_size);
-    v.mtime_ns = MtimeNs(before);
+    v.device = before.device;
+    v.inode = before.inode;
+    v.size = before.size;
+    v.mtime_ns = before.mtime_ns;
     if (!SameVersion(after, v)) continue;  // written while we read: the digest is of nothing
     v.md5 = md5.FinishHex();
     std::lock_guard<std::mutex> lock(mu_);
@@ -139,7 +97,8 @@ Result<FileVersion> Md5Index::HashNow(const std::string& path) {
     e.racy = started_ns - v.mtime_ns < kRacyWindowNs;
     return v;
   }
-  return Status::Unavailable("serve " + path + ": the file kept changing while it was hashed; "
+  return Status::Unavailable("serve " + path +
+                             ": the file kept changing while it was hashed; "
                              "try again when it is stable");
 }
 

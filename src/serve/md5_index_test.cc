@@ -1,14 +1,10 @@
 #include "serve/md5_index.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
-
+#include "base/file_util.h"
 #include "base/hasher.h"
+#include "base/mem_env.h"
 #include "serve/stack_store.h"
 #include "support/digests.h"
 #include "support/temp_dir.h"
@@ -18,67 +14,101 @@ namespace {
 
 using ferry::testing::Md5Hex;
 
-// Writes `data` and dates it an hour back, outside the racy window.
-void WriteOld(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
-  struct timespec times[2];
-  clock_gettime(CLOCK_REALTIME, &times[0]);
-  times[0].tv_sec -= 3600;
-  times[1] = times[0];
-  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
-}
+// The index reads a MemEnv: files are written in memory and the racy rule's clock moves
+// only when the test moves it.
+class Md5IndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(env_.CreateDir("/data").ok()); }
+  // Writes `data` and moves the clock past the racy window, as if written long ago.
+  void WriteOld(const std::string& path, const std::string& data) {
+    Write(path, data);
+    env_.AdvanceClock(Md5Index::kRacyWindowNs);
+  }
+  void Write(const std::string& path, const std::string& data) {
+    ASSERT_TRUE(WriteFileAtomically(&env_, path, data, 0644).ok());
+  }
+  MemEnv env_;
+  Md5Index index_{&env_, nullptr};
+};
 
-TEST(Md5IndexTest, HashesOncePerVersionAndSeesARenameReplace) {
-  ferry::testing::TempDir dir;
-  const std::string path = dir.Join("t.parquet");
+TEST_F(Md5IndexTest, HashesOncePerVersionAndSeesARenameReplace) {
+  const std::string path = "/data/t.parquet";
   WriteOld(path, "version one");
-  Md5Index index;
-  auto v1 = index.Current(path);
+  auto v1 = index_.Current(path);
   ASSERT_TRUE(v1.ok()) << v1.status().message();
   EXPECT_EQ(v1->md5, Md5Hex("version one"));
   EXPECT_EQ(v1->size, 11u);
-  ASSERT_TRUE(index.Current(path).ok());
-  EXPECT_EQ(index.hashes_computed(), 1u);
+  ASSERT_TRUE(index_.Current(path).ok());
+  EXPECT_EQ(index_.hashes_computed(), 1u);
 
-  WriteOld(dir.Join("t.new"), "version two!");
-  ASSERT_EQ(std::rename(dir.Join("t.new").c_str(), path.c_str()), 0);
-  auto v2 = index.Current(path);
+  WriteOld("/data/t.new", "version two!");
+  ASSERT_TRUE(env_.Rename("/data/t.new", path).ok());
+  auto v2 = index_.Current(path);
   ASSERT_TRUE(v2.ok());
   EXPECT_EQ(v2->md5, Md5Hex("version two!"));
-  EXPECT_EQ(index.hashes_computed(), 2u);
+  EXPECT_EQ(index_.hashes_computed(), 2u);
 }
 
-TEST(Md5IndexTest, FreshFileIsRehashedUntilItLeavesTheRacyWindow) {
-  ferry::testing::TempDir dir;
-  const std::string path = dir.Join("t.parquet");
-  std::ofstream(path) << "fresh";
-  Md5Index index;
-  ASSERT_TRUE(index.Current(path).ok());
-  ASSERT_TRUE(index.Current(path).ok());
-  EXPECT_EQ(index.hashes_computed(), 2u);
+TEST_F(Md5IndexTest, FreshFileIsRehashedUntilItLeavesTheRacyWindow) {
+  const std::string path = "/data/t.parquet";
+  Write(path, "fresh");
+  ASSERT_TRUE(index_.Current(path).ok());
+  ASSERT_TRUE(index_.Current(path).ok());
+  EXPECT_EQ(index_.hashes_computed(), 2u);  // hashed in the file's own tick: not trusted
+  env_.AdvanceClock(Md5Index::kRacyWindowNs - 1);
+  ASSERT_TRUE(index_.Current(path).ok());
+  EXPECT_EQ(index_.hashes_computed(), 3u);  // still inside the window
+  env_.AdvanceClock(1);
+  ASSERT_TRUE(index_.Current(path).ok());
+  ASSERT_TRUE(index_.Current(path).ok());
+  EXPECT_EQ(index_.hashes_computed(), 4u);  // hashed at the window's end, then trusted
 }
 
-TEST(Md5IndexTest, MissingFileAndSymlinkAreRefused) {
-  ferry::testing::TempDir dir;
-  Md5Index index;
-  EXPECT_TRUE(index.Current(dir.Join("none")).status().IsNotFound());
-  WriteOld(dir.Join("real"), "x");
-  ASSERT_EQ(symlink(dir.Join("real").c_str(), dir.Join("link").c_str()), 0);
-  EXPECT_EQ(index.Current(dir.Join("link")).status().code(), StatusCode::kPermissionDenied);
+// The same-tick edit the racy rule exists for: same size, same mtime (the clock did not move),
+// different bytes. The index must not serve the old digest.
+TEST_F(Md5IndexTest, SameSizeEditInTheSameTickIsSeen) {
+  const std::string path = "/data/t.parquet";
+  Write(path, "aaaa");
+  ASSERT_EQ(index_.Current(path)->md5, Md5Hex("aaaa"));
+  auto f = env_.NewWritableFile(path, 0644);  // in place: same inode
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE((*f)->Append("bbbb").ok());
+  ASSERT_TRUE((*f)->Close().ok());
+  EXPECT_EQ(index_.Current(path)->md5, Md5Hex("bbbb"));
 }
 
-TEST(Md5IndexTest, WarmHashesEveryPathInParallel) {
-  ferry::testing::TempDir dir;
+TEST_F(Md5IndexTest, MissingFileAndSymlinkAreRefused) {
+  EXPECT_TRUE(index_.Current("/data/none").status().IsNotFound());
+  WriteOld("/data/real", "x");
+  ASSERT_TRUE(env_.Symlink("/data/real", "/data/link").ok());
+  auto link = index_.Current("/data/link");
+  EXPECT_EQ(link.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(link.status().message(), "serve /data/link: not a regular file; refused");
+}
+
+TEST_F(Md5IndexTest, WarmHashesEveryPathInParallel) {
   std::vector<std::string> paths;
   for (int i = 0; i < 16; ++i) {
-    paths.push_back(dir.Join("f" + std::to_string(i)));
-    WriteOld(paths.back(), "file " + std::to_string(i));
+    paths.push_back("/data/f" + std::to_string(i));
+    Write(paths.back(), "file " + std::to_string(i));
   }
-  Md5Index index;
-  index.Warm(paths, 4);
-  EXPECT_EQ(index.hashes_computed(), 16u);
-  EXPECT_EQ(index.Current(paths[7])->md5, Md5Hex("file 7"));
-  EXPECT_EQ(index.hashes_computed(), 16u);
+  env_.AdvanceClock(Md5Index::kRacyWindowNs);
+  index_.Warm(paths, 4);
+  EXPECT_EQ(index_.hashes_computed(), 16u);
+  EXPECT_EQ(index_.Current(paths[7])->md5, Md5Hex("file 7"));
+  EXPECT_EQ(index_.hashes_computed(), 16u);
+}
+
+// Adapter level: the same index on the real disk (pread and fstat through PosixEnv).
+TEST(Md5IndexPosixTest, HashesARealFile) {
+  ferry::testing::TempDir dir;
+  const std::string path = dir.Join("t.parquet");
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), path, "on disk", 0644).ok());
+  Md5Index index(Env::Default(), nullptr);
+  auto v = index.Current(path);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->md5, Md5Hex("on disk"));
+  EXPECT_EQ(v->size, 7u);
 }
 
 TEST(StackStoreTest, ChangesSurviveReopening) {

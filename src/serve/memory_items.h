@@ -29,6 +29,8 @@ struct MemoryItem {
   std::string status;
   bool is_required = false;
   std::string content;
+
+  bool operator==(const MemoryItem&) const = default;
 };
 
 // Parses one item file's text; `label` (the file's path) prefixes error messages, with the

@@ -5,7 +5,7 @@
 // canonical location is a regular file inside the catalog's root, so a symlink that leads
 // out of root (or a name with unsafe characters) is never served; it is logged and skipped.
 //
-// Thread-safety: pure functions over the filesystem.
+// Thread-safety: pure functions over the filesystem of the Env given.
 #ifndef FERRY_SERVE_PARTS_H_
 #define FERRY_SERVE_PARTS_H_
 
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/env.h"
 #include "ferry/status.h"
 
 namespace ferry::serve {
@@ -34,11 +35,11 @@ struct DirStamp {
 
 // Every part below `dir` (canonical, inside `root`), sorted by path. When `walked` is given it
 // receives a stamp of every directory listed, taken before listing it.
-Result<std::vector<PartFile>> ListParts(const std::string& root, const std::string& dir,
+Result<std::vector<PartFile>> ListParts(Env* env, const std::string& root, const std::string& dir,
                                         std::vector<DirStamp>* walked = nullptr);
 
 // Whether `stamp` still describes its directory (stat, no listing).
-bool DirUnchanged(const DirStamp& stamp);
+bool DirUnchanged(Env* env, const DirStamp& stamp);
 
 }  // namespace ferry::serve
 

@@ -31,7 +31,13 @@
 //
 // Reload: Reload() (on SIGHUP) and a poller (every poll_interval_ms) re-read the catalog when
 // the file or a memory items directory changed; a catalog that fails to load is logged and
-// the previous one keeps serving. The poller also keeps the md5 index warm.
+// the previous one keeps serving. The poller also keeps the md5 index warm. It is not what
+// makes served data fresh: every request checks the tables' files and the memory items it
+// serves (manifest_cache.h, memory_domains.h; docs/DESIGN.md, "Freshness").
+//
+// Seams: every file is read and every clock is read through ServerOptions::env (the real
+// disk and clocks in `ferry serve`, src/cli/cmd_serve.cc; MemEnv in tests). The routes are
+// the named handlers of handlers.h; this class only binds them to httplib.
 //
 // Thread-safety: Start/Stop from one thread; Reload from any thread; handlers run on the
 // server's threads and read the current catalog through a shared_ptr snapshot.
@@ -48,8 +54,10 @@
 #include <string>
 #include <thread>
 
+#include "ferry/env.h"
 #include "ferry/status.h"
 #include "serve/catalog.h"
+#include "serve/handlers.h"
 #include "serve/manifest_cache.h"
 #include "serve/md5_index.h"
 #include "serve/stack_store.h"
@@ -63,10 +71,16 @@ namespace ferry::serve {
 class GatedServer;
 
 struct ServerOptions {
+  // Required: the filesystem the catalog, tables and memory items are read from, and the
+  // clock of deadlines, the racy rule and server_time. Must outlive the server.
+  Env* env = nullptr;
+  // Watch the served directories with inotify (change_watch.h) so an unchanged table costs
+  // no lstat. Only for an env on the real disk (inotify does not see a MemEnv).
+  bool watch_changes = false;
   std::string catalog_path;
   std::string state_path;  // "" -> <catalog_path>.state.sqlite
   std::string host = "127.0.0.1";
-  int port = 8765;  // 0: any free port (see CatalogServer::port())
+  int port = 8765;       // 0: any free port (see CatalogServer::port())
   std::string tls_cert;  // both set: HTTPS
   std::string tls_key;
   size_t max_threads = 256;
@@ -105,7 +119,7 @@ class CatalogServer {
   // "http://127.0.0.1:<port>" (https when TLS is on).
   std::string url() const;
   std::shared_ptr<const Catalog> catalog() const;
-  Md5Index* md5_index() { return &index_; }
+  Md5Index* md5_index() { return index_.get(); }
 
  private:
   explicit CatalogServer(ServerOptions options);
@@ -113,21 +127,22 @@ class CatalogServer {
   void PollLoop();
   void WarmIndex(const Catalog& catalog);
   std::string Fingerprint(const Catalog& catalog) const;
-  std::shared_ptr<ManifestCache> manifests() const;
+  std::string StatKey(const std::string& path) const;
+  std::shared_ptr<const Served> served() const;
+  ServeContext Context() const;
 
   ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
   GatedServer* gated_ = nullptr;  // http_ when it serves plain HTTP
   std::unique_ptr<StackStore> stack_store_;
-  Md5Index index_;
+  std::unique_ptr<Md5Index> index_;
   int port_ = -1;
   int listen_fd_ = -1;  // seen by httplib's socket-options hook at bind time
 
   mutable std::mutex catalog_mu_;
-  std::shared_ptr<const Catalog> catalog_;
-  std::shared_ptr<ManifestCache> manifests_;  // of catalog_, swapped with it
-  std::string loaded_fingerprint_;  // of the last load attempt, good or bad
-  std::mutex reload_mu_;            // one reload at a time
+  std::shared_ptr<const Served> served_;  // the catalog and what derives from it
+  std::string loaded_fingerprint_;        // of the last load attempt, good or bad
+  std::mutex reload_mu_;                  // one reload at a time
 
   std::thread listen_thread_;
   std::thread poll_thread_;

@@ -15,9 +15,7 @@
 namespace ferry::testing {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
-using std::chrono::steady_clock;
 
 nlohmann::json GetManifest(int port, const std::string& token) {
   httplib::Client cli("127.0.0.1", port);
@@ -190,22 +188,18 @@ TEST_F(ServeRobustnessTest, SighupWithBrokenCatalogKeepsServingTheOldOneThenPick
   EXPECT_EQ(server_.Stop(SIGINT), 0);
 }
 
-TEST_F(ServeRobustnessTest, CatalogAndMemoryItemChangesArePickedUpWithoutASignal) {
-  ASSERT_TRUE(server_.Start(catalog_.ServeArgs({"--poll-interval-ms", "100"})))
+// The freshness rule (docs/DESIGN.md): with polling off, an edited memory item is in the very
+// next manifest and bundle; nothing waits for a poll, so nothing here waits at all.
+TEST_F(ServeRobustnessTest, AnEditedMemoryItemShowsInTheVeryNextManifestAndBundle) {
+  ASSERT_TRUE(server_.Start(catalog_.ServeArgs({"--poll-interval-ms", "0"})))
       << server_.stderr_text();
   nlohmann::json m = GetManifest(server_.port(), "tok-ana");
   const std::string token = m["memory_domains"][0]["md5"];
   WriteFile(catalog_.Join("memory/playbook/b.md"),
             "---\nid: b\ntitle: Beta\nstatus: approved\n---\nBeta body, edited\n");
-  // Wait (bounded) for the real condition: the advertised token changes.
-  const auto deadline = steady_clock::now() + seconds(15);
-  std::string now_token = token;
-  while (now_token == token && steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(50));
-    m = GetManifest(server_.port(), "tok-ana");
-    if (m.is_object()) now_token = m["memory_domains"][0]["md5"];
-  }
-  EXPECT_NE(now_token, token);
+  m = GetManifest(server_.port(), "tok-ana");
+  ASSERT_TRUE(m.is_object());
+  EXPECT_NE(m["memory_domains"][0]["md5"], token);
   httplib::Client cli("127.0.0.1", server_.port());
   auto r = cli.Get("/api/memory/bundle?domain=playbook", Auth("tok-ana"));
   ASSERT_TRUE(r);
@@ -254,20 +248,16 @@ TEST_F(ServeRobustnessTest, SilentAndSlowClientsDoNotBlockOthersAndAreDropped) {
   int slow = ConnectRaw(server_.port());
   ASSERT_GE(slow, 0);
   ASSERT_EQ(send(slow, "GET /api/sync/manifest HTTP/1.1\r\n", 33, 0), 33);
-  const auto t0 = steady_clock::now();
   httplib::Client cli("127.0.0.1", server_.port());
   auto r = cli.Get("/api/sync/manifest", Auth("tok-ana"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_LT(steady_clock::now() - t0, seconds(1));
   // The server drops the silent connection after its read timeout (bounded wait for EOF).
   timeval tv{10, 0};
   setsockopt(silent, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   char buf[256];
-  const auto t1 = steady_clock::now();
   ssize_t n = recv(silent, buf, sizeof(buf), 0);
-  EXPECT_LE(n, 0);
-  EXPECT_LT(steady_clock::now() - t1, seconds(8));
+  EXPECT_EQ(n, 0) << "not closed by the server within the 10 s receive bound";
   close(silent);
   close(slow);
   EXPECT_EQ(server_.Stop(), 0);
@@ -293,12 +283,10 @@ TEST_F(ServeRobustnessTest, TwoHundredConcurrentConnectionsThenANormalRequestSuc
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 50);
-  const auto t0 = steady_clock::now();
   httplib::Client cli("127.0.0.1", server_.port());
   auto r = cli.Get("/api/data/customers/download", Auth("tok-bo"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_LT(steady_clock::now() - t0, seconds(2));
   for (int fd : idle) close(fd);
   EXPECT_EQ(server_.Stop(), 0);
 }

@@ -19,7 +19,6 @@ namespace ferry::testing {
 namespace {
 
 using std::chrono::seconds;
-using std::chrono::steady_clock;
 
 bool SendAll(int fd, const std::string& s) {
   return send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
@@ -138,7 +137,6 @@ TEST_F(ServeSlowClientsTest, HeaderDeadlineEndsADripThatIsNeverSilent) {
   ASSERT_TRUE(SendAll(fd,
                       "GET /api/sync/manifest HTTP/1.1\r\nAuthorization: Bearer tok-ana\r\n"
                       "X-Drip: "));
-  const auto start = steady_clock::now();
   std::string answer;
   bool closed = false;
   // Up to 200 bytes at 100 ms (20 s, ten times the deadline), then the head would end.
@@ -154,7 +152,7 @@ TEST_F(ServeSlowClientsTest, HeaderDeadlineEndsADripThatIsNeverSilent) {
     }
   }
   EXPECT_TRUE(closed) << "the server kept reading a dripped head for 20 s";
-  EXPECT_GE(steady_clock::now() - start, std::chrono::milliseconds(1500));
+  // That the deadline is not early is asserted on a fake clock (connection_gate_test.cc).
   if (!answer.empty()) {
     EXPECT_EQ(answer.rfind("HTTP/1.1 408 ", 0), 0u) << answer;
   }
