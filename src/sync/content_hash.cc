@@ -1,6 +1,7 @@
 #include "sync/content_hash.h"
 
 #include "base/hasher.h"
+#include "sync/replica.h"
 
 namespace ferry::sync {
 namespace {

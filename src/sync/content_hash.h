@@ -13,10 +13,11 @@
 #include <string_view>
 
 #include "ferry/status.h"
-#include "sync/replica.h"
 #include "sync/replica_entry.h"
 
 namespace ferry::sync {
+
+class Replica;  // replica.h, which includes this header
 
 using ContentHash = std::array<uint8_t, 32>;
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/file_util.h"
+#include "base/hasher.h"
 #include "base/path.h"
 
 namespace ferry::sync {
@@ -149,10 +150,20 @@ Status LocalReplica::WriteFile(const std::string& path, SequentialFile* source,
   Status s = [&]() -> Status {
     FERRY_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> out, env_->NewWritableFile(temp, 0600));
     std::string buf(kCopyChunk, '\0');
+    Hasher hasher(HashAlgorithm::kSha256);
     while (true) {
       FERRY_ASSIGN_OR_RETURN(size_t n, source->Read(buf.data(), buf.size()));
       if (n == 0) break;
-      FERRY_RETURN_IF_ERROR(out->Append(std::string_view(buf.data(), n)));
+      std::string_view chunk(buf.data(), n);
+      if (meta.expected_hash) hasher.Update(chunk);
+      FERRY_RETURN_IF_ERROR(out->Append(chunk));
+    }
+    if (meta.expected_hash) {
+      ContentHash got{};
+      if (!ParseContentHashHex(hasher.FinishHex(), &got) || got != *meta.expected_hash) {
+        return Status::Conflict("write " + full +
+                                ": the source changed while it was copied; not replaced");
+      }
     }
     FERRY_RETURN_IF_ERROR(out->Sync());
     FERRY_RETURN_IF_ERROR(out->Close());

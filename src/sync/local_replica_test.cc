@@ -62,7 +62,7 @@ class LocalReplicaTest : public ::testing::Test {
   void Write(const std::string& path, const std::string& bytes, int64_t mtime_ns = 5,
              uint32_t mode = 0644) {
     StringSource src(bytes);
-    Status s = replica_.WriteFile(path, &src, WriteMeta{mtime_ns, mode});
+    Status s = replica_.WriteFile(path, &src, WriteMeta{mtime_ns, mode, std::nullopt});
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
@@ -90,6 +90,21 @@ TEST_F(LocalReplicaTest, WriteFileCreatesParentsAndKeepsMtimeAndMode) {
   EXPECT_EQ(info.mtime_ns, 1234567);
   EXPECT_EQ(info.mode, 0600u);
   EXPECT_EQ(env_.ListDir("/r/d/e").value().size(), 1u);  // no temp left behind
+}
+
+TEST_F(LocalReplicaTest, WriteFileRefusesBytesThatAreNotTheExpectedVersion) {
+  Write("f", "old");
+  StringSource changed("changed while copying");
+  WriteMeta meta;
+  meta.expected_hash = HashBytes("what the plan saw");
+  Status s = replica_.WriteFile("f", &changed, meta);
+  EXPECT_EQ(s.code(), StatusCode::kConflict);
+  EXPECT_EQ(s.message(), "write /r/f: the source changed while it was copied; not replaced");
+  EXPECT_EQ(ReadAll(&replica_, "f"), "old");
+  EXPECT_EQ(env_.ListDir("/r").value().size(), 1u);  // the temp is gone
+  StringSource right("what the plan saw");
+  EXPECT_TRUE(replica_.WriteFile("f", &right, meta).ok());
+  EXPECT_EQ(ReadAll(&replica_, "f"), "what the plan saw");
 }
 
 TEST_F(LocalReplicaTest, WriteFileIsDurableAfterACrash) {
@@ -191,13 +206,15 @@ TEST(LocalReplicaPosixTest, WriteBackupAndListOnARealDisk) {
   Env* env = Env::Default();
   LocalReplica replica(env, temp.path());
   StringSource v1("one");
-  ASSERT_TRUE(replica.WriteFile("d/f.txt", &v1, WriteMeta{1700000000123456789, 0640}).ok());
+  ASSERT_TRUE(
+      replica.WriteFile("d/f.txt", &v1, WriteMeta{1700000000123456789, 0640, std::nullopt}).ok());
   FileInfo info = env->LinkStat(temp.Join("d/f.txt")).value();
   EXPECT_EQ(info.mtime_ns, 1700000000123456789);
   EXPECT_EQ(info.mode, 0640u);
   ASSERT_TRUE(replica.PreserveInBackup("d/f.txt", ".ferry-trash/s/d/f.txt").ok());
   StringSource v2("two");
-  ASSERT_TRUE(replica.WriteFile("d/f.txt", &v2, WriteMeta{1700000000000000000, 0644}).ok());
+  ASSERT_TRUE(
+      replica.WriteFile("d/f.txt", &v2, WriteMeta{1700000000000000000, 0644, std::nullopt}).ok());
   EXPECT_EQ(ReadAll(&replica, "d/f.txt"), "two");
   EXPECT_EQ(ReadAll(&replica, ".ferry-trash/s/d/f.txt"), "one");
   ASSERT_TRUE(replica.WriteSymlink("d/l", "f.txt").ok());

@@ -21,11 +21,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "ferry/env.h"
 #include "ferry/status.h"
+#include "sync/content_hash.h"
 #include "sync/replica_entry.h"
 
 namespace ferry::sync {
@@ -39,6 +41,9 @@ enum class RootState { kMissing, kEmpty, kPopulated };
 struct WriteMeta {
   int64_t mtime_ns = 0;
   uint32_t mode = 0644;
+  // When set, the bytes written must hash to this, or the write is abandoned before the
+  // rename (kConflict): the source changed while it was being copied.
+  std::optional<ContentHash> expected_hash;
 };
 
 class Replica {
