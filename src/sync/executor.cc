@@ -131,6 +131,15 @@ Result<ActionOutcome> Executor::Run(const SyncAction& act) {
                          Status::Conflict(std::string(ActionOpName(act.op)) + " " + act.path +
                                           ": " + where + " changed during the sync; skipped")};
   };
+  if (act.op == ActionOp::kMakeDir) {
+    // A rename earlier in the plan may have made this directory already, as a parent.
+    Result<ReplicaEntry> now = target->Stat(act.path);
+    if (now.ok() && now->kind == EntryKind::kDir) {
+      Status landed = Land(act.side, act.path, ContentHash{});
+      if (!landed.ok()) return ActionOutcome{ActionResult::kFailed, landed};
+      return ActionOutcome{};
+    }
+  }
   Result<bool> target_ok = CheckExpectation(target, target_path, act.target);
   if (!target_ok.ok()) return ActionOutcome{ActionResult::kFailed, target_ok.status()};
   if (!*target_ok) return changed(std::string(SideName(act.side)) + "'s " + target_path);
