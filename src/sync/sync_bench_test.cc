@@ -86,7 +86,9 @@ void TimedSync(const char* what, bool expect_noop) {
   Report(what, start, uint64_t{kDirs} * kFilesPerDir);
   std::printf("  actions %zu, equal %zu, hashed %lu\n", r->plan.actions.size(),
               r->plan.equal.size(), static_cast<unsigned long>(r->hashed));
-  if (expect_noop) EXPECT_TRUE(r->plan.empty());
+  if (expect_noop) {
+    EXPECT_TRUE(r->plan.empty());
+  }
 }
 
 TEST(SyncBench, DISABLED_FirstSync) {
