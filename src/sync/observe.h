@@ -1,0 +1,72 @@
+// ObserveReplica: the I/O half of a sync's planning, for one replica. It walks the replica,
+// joins every entry with that side of the baseline by path, and says per path what happened
+// since the last sync (docs/SYNC.md "Change detection"):
+//
+//   baseline  now  stamp (kind, size, mtime_ns, inode)  state
+//   no        no                                        absent (never reported)
+//   no        yes                                       created   (hashed)
+//   yes       no                                        deleted   (hash: the baseline's)
+//   yes       yes  equal                                unchanged (never reported, never read)
+//   yes       yes  differs                              hashed: same hash -> unchanged with a
+//                                                       new stamp (a touch), else modified
+//
+// Only the paths that are not plainly unchanged are returned, so a no-op sync of 100,000 files
+// holds the baseline and nothing else per file; Reconcile reads a baseline path absent from
+// the list as unchanged with the baseline's stamp. Only created and candidate files are read.
+// It never writes (safe under --dry-run).
+//
+// Thread-safety: call from one thread; hashing fans out over `hash_threads` threads (a
+// replica's OpenRead may run concurrently).
+#ifndef FERRY_SYNC_OBSERVE_H_
+#define FERRY_SYNC_OBSERVE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ferry/status.h"
+#include "sync/baseline.h"
+#include "sync/content_hash.h"
+#include "sync/replica.h"
+
+namespace ferry::sync {
+
+enum class ChangeState : uint8_t { kAbsent, kUnchanged, kCreated, kModified, kDeleted };
+
+// "absent", "unchanged", "created", "modified", "deleted".
+std::string_view ChangeStateName(ChangeState state);
+
+// One path of one replica as observed. For kDeleted the kind, size and hash are the
+// baseline's (what was there) and the stamp fields are zero.
+struct Observed {
+  std::string path;
+  ContentHash hash{};
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  uint32_t mode = 0;
+  EntryKind kind = EntryKind::kFile;
+  ChangeState state = ChangeState::kAbsent;
+
+  bool present() const { return state != ChangeState::kAbsent && state != ChangeState::kDeleted; }
+};
+
+struct Observations {
+  RootState root_state = RootState::kMissing;
+  // Every path whose state is created, modified, deleted, or unchanged with a new stamp;
+  // sorted by path, unique.
+  std::vector<Observed> changes;
+  uint64_t listed = 0;  // entries the walk saw
+  uint64_t hashed = 0;  // entries it had to read
+};
+
+// Observes `replica` against `side` of `baseline` (an empty Baseline for a first sync). A
+// missing root observes nothing (every baseline path reads as deleted; the caller's
+// CheckRootsPresent refuses to act on that). A file that vanishes between the walk and its
+// hash is treated as not there.
+Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, Side side,
+                                    size_t hash_threads);
+
+}  // namespace ferry::sync
+
+#endif  // FERRY_SYNC_OBSERVE_H_

@@ -1,0 +1,50 @@
+// RunSync: one `ferry sync` of a pair of replicas, phase by phase (docs/SYNC.md):
+//   lock the pair -> load the baseline (refuse one of other roots) -> observe A, observe B ->
+//   check the roots -> Reconcile -> DetectRenames -> check --max-delete -> (dry run: stop)
+//   -> ExecutePlan -> commit the new baseline.
+// Each phase is its own function elsewhere; this file only strings them together and owns the
+// state directory's files: <state_dir>/<BaselineFileName>.baseline and its ".lock".
+//
+// Thread-safety: one call per pair at a time; a second process (or thread) on the same pair
+// gets kBusy from the lock.
+#ifndef FERRY_SYNC_SYNC_ENGINE_H_
+#define FERRY_SYNC_SYNC_ENGINE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "ferry/env.h"
+#include "ferry/status.h"
+#include "sync/executor.h"
+#include "sync/plan.h"
+#include "sync/reconcile.h"
+#include "sync/replica.h"
+#include "sync/safety_checks.h"
+
+namespace ferry::sync {
+
+struct SyncOptions {
+  ReconcileOptions reconcile;  // started_at_ns 0: taken from the Env's clock
+  DeleteLimit max_delete;
+  bool force = false;  // skip the safety checks (and start over from a foreign baseline)
+  bool dry_run = false;
+  std::string state_dir;  // holds the baselines and locks; created if missing
+  size_t hash_threads = 2;
+};
+
+struct SyncReport {
+  std::string baseline_path;
+  SyncPlan plan;
+  uint64_t renames = 0;                   // plan actions that DetectRenames made
+  std::optional<ExecuteResult> executed;  // none under dry_run
+  uint64_t hashed = 0;                    // entries read to detect changes, both sides
+  int64_t duration_ns = 0;
+};
+
+// `env` holds the state directory and gives the clock; the replicas bring their own I/O.
+Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& options);
+
+}  // namespace ferry::sync
+
+#endif  // FERRY_SYNC_SYNC_ENGINE_H_
