@@ -12,8 +12,10 @@
 #include "ferry/command_runner.h"
 #include "ferry/env.h"
 #include "push/cleanup_interlocks.h"
+#include "push/job_queue.h"
 #include "push/remote_verify.h"
 #include "push/rsync_transport.h"
+#include "push/run_cleanup.h"
 #include "push/run_manifest.h"
 #include "support/ssh_server.h"
 #include "support/temp_dir.h"
@@ -142,6 +144,52 @@ TEST_F(RsyncSshPushTest, CleanupIsRefusedWhenTheNasCopyMissesAFile) {
   EXPECT_FALSE(verdict.allowed);
   EXPECT_EQ(verdict.refusals, std::vector<std::string>{"1 file(s) missing from the NAS copy " +
                                                        nas_ + ": meta.json"});
+}
+
+// The job's whole life with short interlocks (0 h): queued -> running -> awaiting_verify ->
+// verified (two passes) -> cleanup_eligible -> cleaned, each step driven by the real
+// transport's outcome; the local data files are gone, the cache dir stays, and the NAS copy
+// still verifies.
+TEST_F(RsyncSshPushTest, HappyPathToCleanedWithShortInterlocks) {
+  Result<std::unique_ptr<JobQueue>> opened =
+      JobQueue::Open(Env::Default(), tmp_.Join(kQueueFileName), RetryPolicy{});
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  JobQueue& q = **opened;
+  Job job = *q.Enqueue(run_, "EQ", nas_);
+  ASSERT_TRUE(q.StartAttempt(job.id).ok());
+  Push();
+  JobChange pushed;
+  pushed.to = JobState::kAwaitingVerify;
+  ASSERT_TRUE(q.Apply(job.id, JobState::kRunning, pushed).ok());
+  ASSERT_TRUE(Verify().attempt.done());
+  ASSERT_TRUE(q.RecordVerifyPass(job.id, JobState::kAwaitingVerify).ok());
+  ASSERT_TRUE(Verify().attempt.done());
+  job = *q.RecordVerifyPass(job.id, JobState::kVerified);
+  EXPECT_EQ(job.verify_passes, 2);
+
+  CleanupConfig config;
+  config.enabled = true;
+  config.min_age_hours = 0;
+  RemoteListing listing = ListRemoteRun(runner_.get(), transport_, RemoteRequest());
+  ASSERT_TRUE(listing.attempt.done()) << listing.attempt.failure.message;
+  CleanupFacts facts;
+  facts.job = job;
+  facts.now = q.NowSeconds();
+  facts.local_files = *ListRunFiles(Env::Default(), run_, ".ferry");
+  facts.remote_listing = listing.files;
+  CleanupVerdict verdict = EvaluateCleanupInterlocks(config, facts);
+  ASSERT_TRUE(verdict.allowed) << verdict.refusals.front();
+  JobChange eligible;
+  eligible.to = JobState::kCleanupEligible;
+  job = *q.Apply(job.id, JobState::kVerified, eligible);
+
+  Result<Job> cleaned = CleanUpJob(&q, Env::Default(), job, facts.local_files, {".ferry", true});
+  ASSERT_TRUE(cleaned.ok()) << cleaned.status().message();
+  EXPECT_EQ(cleaned->state, JobState::kCleaned) << cleaned->last_error;
+  EXPECT_FALSE(fs::exists(run_ + "/meta.json"));
+  EXPECT_FALSE(fs::exists(run_ + "/raw"));
+  EXPECT_TRUE(fs::exists(run_ + "/.ferry/checksums.sha256"));
+  EXPECT_TRUE(Verify().attempt.done());  // the NAS copy is untouched
 }
 
 TEST_F(RsyncSshPushTest, AKeyTheNasDoesNotKnowIsAnAuthFailure) {
