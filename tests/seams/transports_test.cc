@@ -20,8 +20,7 @@
 #include <vector>
 
 #include "ferry/command_runner.h"
-#include "support/file_contents.h"
-#include "support/loopback_port.h"
+#include "support/ssh_server.h"
 #include "support/temp_dir.h"
 
 namespace ferry {
@@ -36,9 +35,15 @@ CommandSpec Cmd(std::vector<std::string> argv) {
   return spec;
 }
 
-using testing::FreeLoopbackPort;
-using testing::ReadFile;
-using testing::WriteFile;
+void WriteFile(const std::string& path, const std::string& content) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 std::string RandomBytes(size_t n, uint32_t seed) {
   std::mt19937 gen(seed);
@@ -148,118 +153,7 @@ TEST_F(TransportsTest, RcloneHashsumSha256MatchesSha256sum) {
       << rclone.stdout_text;
 }
 
-// An sshd of our own on a free loopback port, run through the CommandRunner itself (in a
-// thread, stopped with the cancel flag), accepting one generated key.
-class SshServer {
- public:
-  explicit SshServer(const std::string& dir) : dir_(dir) {}
-  ~SshServer() { Stop(); }
-
-  // Generates keys and config, starts sshd and waits until it accepts connections.
-  void Start(CommandRunner* runner) {
-    runner_ = runner;
-    // sshd refuses to start without its privilege separation directory, which a container
-    // that never booted sshd lacks.
-    if (geteuid() == 0) fs::create_directories("/run/sshd");
-    for (const char* key : {"host_key", "client_key"}) {
-      CommandSpec keygen =
-          Cmd({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir_ + "/" + key});
-      Result<CommandResult> r = runner_->Run(keygen);
-      ASSERT_TRUE(r.ok() && r->ok()) << (r.ok() ? r->stderr_text : r.status().ToString());
-    }
-    fs::copy_file(dir_ + "/client_key.pub", dir_ + "/authorized_keys");
-    // The free port we picked can be taken by someone else before sshd binds it: then sshd
-    // exits at once, and we try another port.
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      port_ = FreeLoopbackPort();
-      ASSERT_GT(port_, 0);
-      WriteConfig();
-      stop_ = false;
-      server_done_ = false;
-      thread_ = std::thread([this] {
-        CommandSpec sshd = Cmd({"/usr/sbin/sshd", "-D", "-e", "-f", dir_ + "/sshd_config"});
-        sshd.timeout_ms = 0;  // runs until Stop()
-        server_result_ = runner_->Run(sshd, &stop_);
-        server_done_ = true;
-      });
-      if (WaitUntilListening()) return;
-      Stop();
-    }
-    FAIL() << "sshd did not listen on 127.0.0.1:" << port_ << ": " << ServerOutput();
-  }
-
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-
-  int port() const { return port_; }
-  std::string client_key() const { return dir_ + "/client_key"; }
-  // The ssh command line rsync's -e takes, and the ssh argv for remote commands.
-  std::string SshCommandLine() const {
-    return "ssh -p " + std::to_string(port_) + " -i " + client_key() +
-           " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
-           " -o LogLevel=ERROR";
-  }
-  std::vector<std::string> SshArgv() const {
-    return {"ssh",
-            "-p",
-            std::to_string(port_),
-            "-i",
-            client_key(),
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            Target()};
-  }
-  static std::string Target() {
-    const passwd* pw = getpwuid(geteuid());
-    return std::string(pw != nullptr ? pw->pw_name : "root") + "@127.0.0.1";
-  }
-
- private:
-  void WriteConfig() {
-    // clang-format off
-    WriteFile(dir_ + "/sshd_config",
-              "Port " + std::to_string(port_) + "\n"
-              "ListenAddress 127.0.0.1\n"
-              "HostKey " + dir_ + "/host_key\n"
-              "AuthorizedKeysFile " + dir_ + "/authorized_keys\n"
-              "PidFile " + dir_ + "/sshd.pid\n"
-              "StrictModes no\n"
-              "PermitRootLogin yes\n"
-              "PubkeyAuthentication yes\n"
-              "PasswordAuthentication no\n"
-              "KbdInteractiveAuthentication no\n"
-              "UsePAM no\n"
-              "LogLevel ERROR\n");
-    // clang-format on
-  }
-
-  // Until sshd accepts (10 s at most), or until sshd has exited.
-  bool WaitUntilListening() {
-    return testing::WaitUntilAccepting(port_, std::chrono::seconds(10),
-                                       [this] { return server_done_.load(); });
-  }
-
-  std::string ServerOutput() const {
-    if (!server_result_.ok()) return server_result_.status().ToString();
-    return "exit " + std::to_string(server_result_->exit_code) + ": " + server_result_->stderr_text;
-  }
-
-  std::string dir_;
-  CommandRunner* runner_ = nullptr;
-  int port_ = -1;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> server_done_{false};
-  std::thread thread_;
-  Result<CommandResult> server_result_ = CommandResult{};
-};
+using testing::SshServer;
 
 class SshTransportTest : public TransportsTest {
  protected:

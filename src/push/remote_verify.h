@@ -1,0 +1,107 @@
+// Verification of an rsync_ssh NAS copy, and the listing the cleanup interlocks need, over ssh.
+//
+// A verify pass compares the run's own manifest (<run>/<cache_dir>/checksums.sha256, written
+// before the push: run_manifest.h) with the SHA-256 of every file of the NAS copy, computed
+// ON the NAS by one ssh command:
+//
+//   if [ -d 'NAS' ]; then cd 'NAS' && sync -f . &&
+//     find . -path './CACHE' -prune -o -path './.rsync-partial' -prune -o -type f -printf '%P\0' |
+//     xargs -0r sha256sum --; fi
+//
+// - `sync -f .` first flushes the NAS filesystem (file data AND directory entries) to its
+//   disk, so what the pass then vouches for is durable: a NAS crash after cleanup loses
+//   nothing (rsync --fsync alone leaves the directory entries to the kernel's writeback).
+// - A missing NAS dir prints nothing and exits 0: every file is then missing, which fails the
+//   pass (the NAS copy went away), rather than an ssh error that would be retried as one.
+// - sha256sum's output is GNU's format; names with '\\' or a newline come escaped and are
+//   parsed by src/base/checksum_list.h.
+// Outcome: missing or different files fail the pass (hash mismatch, with a one-line summary
+// for last_error); extra files on the NAS are reported, never fatal.
+//
+// The remote listing (for cleanup_interlocks.h) is `find . -type f -printf '%s %P\0'` in the
+// NAS dir: sizes and paths, NUL-separated so any name survives.
+//
+// Thread-safety: free functions; `runner` and `env` are thread-safe.
+#ifndef FERRY_PUSH_REMOTE_VERIFY_H_
+#define FERRY_PUSH_REMOTE_VERIFY_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/command_runner.h"
+#include "ferry/env.h"
+#include "ferry/status.h"
+#include "push/cleanup_interlocks.h"
+#include "push/config.h"
+#include "push/remote_attempt.h"
+#include "push/run_manifest.h"
+
+namespace ferry::push {
+
+struct VerifyReport {
+  size_t matched = 0;
+  std::vector<std::string> missing;    // in the manifest, not on the NAS
+  std::vector<std::string> different;  // on the NAS with another SHA-256
+  std::vector<std::string> extra;      // on the NAS, not in the manifest: reported only
+
+  bool passed() const { return missing.empty() && different.empty(); }
+  // One line: "12 files match; 1 missing on the NAS: a.tif; 1 different: b.csv; 1 extra on
+  // the NAS: old.txt" (up to 3 names per list, then "and N more").
+  std::string Summary() const;
+};
+
+// Compares by path; both lists may come in any order (sha256 only; sizes are not looked at).
+VerifyReport CompareWithManifest(const std::vector<ManifestEntry>& manifest,
+                                 const std::vector<ManifestEntry>& remote);
+
+// Reads <run>/<cache_dir>/checksums.sha256. kNotFound when there is none (the run was never
+// pushed by ferry); kCorruption naming the file and line for a malformed line.
+Result<std::vector<ManifestEntry>> ReadRunManifest(Env* env, const std::string& run_dir,
+                                                   const std::string& cache_dir);
+
+// The remote commands, quoted for the NAS's shell.
+std::string RemoteSha256Command(const std::string& nas_path, const std::string& cache_dir);
+std::string RemoteListingCommand(const std::string& nas_path);
+
+// sha256sum's output as entries (paths unescaped); kCorruption naming the first bad line.
+Result<std::vector<ManifestEntry>> ParseRemoteSha256(std::string_view output);
+// find's '%s %P\0' records; kCorruption naming the first bad record.
+Result<std::vector<RemoteFile>> ParseRemoteListing(std::string_view output);
+
+struct SshRemoteRequest {
+  std::string run_dir;   // local
+  std::string nas_path;  // on the NAS
+  std::string cache_dir = ".ferry";
+  std::string home;  // for "~/" in the key and known_hosts paths
+  int64_t timeout_ms = 0;
+};
+
+struct RemoteVerification {
+  // kDone only when the pass passed. A pass that ran but found missing or different files is
+  // kFailed with kind hash mismatch and report.Summary() as its message.
+  RemoteAttempt attempt;
+  VerifyReport report;  // filled when the remote hashing ran
+};
+
+// One verify pass. An error Status only for the local side (the manifest unreadable).
+Result<RemoteVerification> VerifyRunOverSsh(CommandRunner* runner, Env* env,
+                                            const TransportConfig& transport,
+                                            const SshRemoteRequest& request,
+                                            const std::atomic<bool>* cancel = nullptr);
+
+struct RemoteListing {
+  RemoteAttempt attempt;
+  std::vector<RemoteFile> files;  // when attempt.done()
+};
+
+// The NAS copy's files with their sizes.
+RemoteListing ListRemoteRun(CommandRunner* runner, const TransportConfig& transport,
+                            const SshRemoteRequest& request,
+                            const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace ferry::push
+
+#endif  // FERRY_PUSH_REMOTE_VERIFY_H_

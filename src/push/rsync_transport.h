@@ -1,0 +1,60 @@
+// The `rsync_ssh` transport: one rsync over ssh copies the contents of a run dir into its NAS
+// dir (run_location.h gives the path), through the CommandRunner seam.
+//
+//   rsync -a --mkpath --partial-dir=.rsync-partial --fsync [--bwlimit=KIB]
+//         -e "ssh -i KEY -o BatchMode=yes -p PORT [-o UserKnownHostsFile=FILE]"
+//         <run_dir>/ <ssh_target>:<nas_path>/
+//
+// - Both trailing slashes matter: "<run_dir>/" sends the dir's contents, so they land IN
+//   <nas_path> (the seed product sends "<run_dir>" into "<nas_path>", nesting leaf/leaf).
+// - --mkpath creates the missing parents of a fresh NAS path (rsync >= 3.2.3).
+// - --partial-dir keeps an interrupted file's bytes in <nas_path>/.rsync-partial, so the next
+//   attempt resumes it; rsync never leaves a partial file under its real name.
+// - --fsync (rsync >= 3.2.4) fsyncs every file rsync writes on the NAS before it is renamed
+//   into place: once rsync exits 0 the files' bytes are on the NAS's disk. The directory
+//   entries are made durable by the remote `sync -f` that the verify pass runs first
+//   (remote_verify.h), so a run is `verified` only with a durable NAS copy.
+// - --bwlimit is the limit in force when the transfer starts (bandwidth.h,
+//   RsyncBwlimitArgument); none when unlimited.
+// - The cache dir goes too: the NAS copy carries checksums.sha256.
+// The command runs with a timeout, in its own process group (ssh dies with it on timeout or
+// cancel); a failure is classified by ClassifyRsync.
+//
+// Thread-safety: free functions; `runner` is thread-safe.
+#ifndef FERRY_PUSH_RSYNC_TRANSPORT_H_
+#define FERRY_PUSH_RSYNC_TRANSPORT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ferry/command_runner.h"
+#include "push/bandwidth.h"
+#include "push/config.h"
+#include "push/remote_attempt.h"
+
+namespace ferry::push {
+
+inline constexpr char kRsyncPartialDir[] = ".rsync-partial";
+
+struct RsyncPushRequest {
+  std::string run_dir;   // local, absolute
+  std::string nas_path;  // on the NAS, absolute
+  RateLimit rate;        // bytes per second; nullopt: no --bwlimit
+  std::string home;      // for "~/" in the key and known_hosts paths
+  int64_t timeout_ms = 0;
+};
+
+// The argv above, exactly.
+std::vector<std::string> RsyncPushArgv(const TransportConfig& transport,
+                                       const RsyncPushRequest& request);
+
+// Runs it. kDone means every file is on the NAS with its bytes fsynced.
+RemoteAttempt PushRunWithRsync(CommandRunner* runner, const TransportConfig& transport,
+                               const RsyncPushRequest& request,
+                               const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace ferry::push
+
+#endif  // FERRY_PUSH_RSYNC_TRANSPORT_H_
