@@ -41,7 +41,7 @@ class OldClientTest : public ::testing::Test {
   }
   CommandResult FerryPull(const std::string& token, const std::string& workspace) {
     return RunCommand({FerryBinary(), "pull", "--server", server_.url(), "--workspace", workspace},
-                      {"FERRY_TOKEN=" + token});
+                      std::vector<std::string>{"FERRY_TOKEN=" + token});
   }
   httplib::Result Get(const std::string& path, const std::string& token,
                       httplib::Headers extra = {}) {

@@ -13,7 +13,9 @@ namespace {
 
 class ServeApiTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(server_.Start(catalog_.ServeArgs())) << server_.stderr_text(); }
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start(catalog_.ServeArgs())) << server_.stderr_text();
+  }
   void TearDown() override { EXPECT_EQ(server_.Stop(), 0) << server_.stderr_text(); }
 
   httplib::Result Get(const std::string& path, const std::string& token,
@@ -161,10 +163,16 @@ TEST_F(ServeApiTest, PartTraversalAbsoluteEncodedAndSymlinkOutOfRootAreRefused) 
   // The symlink never shows up as a part.
   nlohmann::json m = Manifest("tok-ana");
   EXPECT_EQ(m["direct_tables"][0]["parts"].size(), 2u);
-  const std::vector<std::string> attempts = {
-      "../sales/orders.parquet", "..%2Fsales%2Forders.parquet", "%2e%2e/sales/orders.parquet",
-      "/etc/passwd", "%2Fetc%2Fpasswd", "2026/../02.parquet", "leak.parquet",
-      "../../outside.parquet", "2026//01.parquet", "./02.parquet"};
+  const std::vector<std::string> attempts = {"../sales/orders.parquet",
+                                             "..%2Fsales%2Forders.parquet",
+                                             "%2e%2e/sales/orders.parquet",
+                                             "/etc/passwd",
+                                             "%2Fetc%2Fpasswd",
+                                             "2026/../02.parquet",
+                                             "leak.parquet",
+                                             "../../outside.parquet",
+                                             "2026//01.parquet",
+                                             "./02.parquet"};
   for (const std::string& part : attempts) {
     auto r = Get("/api/data/events/download?part=" + part, "tok-ana");
     ASSERT_TRUE(r) << part;
@@ -240,11 +248,10 @@ TEST_F(ServeApiTest, StackChangesAnswer204And409AndSurviveARestart) {
 TEST_F(ServeApiTest, StackCommandListsAddsRemovesAndMapsRefusalsToExitCodes) {
   const std::string ferry = FerryBinary();
   CommandResult r = RunCommand({ferry, "stack", "list", "--server", server_.url()},
-                               {"FERRY_TOKEN=tok-ana"});
+                               std::vector<std::string>{"FERRY_TOKEN=tok-ana"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("  * sales                    Sales\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("  * onboarding               Onboarding  (required)\n"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("  * onboarding               Onboarding  (required)\n"), std::string::npos)
       << r.out;
   r = RunCommand({ferry, "stack", "remove", "packages", "onboarding", "--server", server_.url(),
                   "--token", "tok-ana"});
@@ -254,8 +261,8 @@ TEST_F(ServeApiTest, StackCommandListsAddsRemovesAndMapsRefusalsToExitCodes) {
                   "--token", "tok-ana"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "removed packages 'sales' from your stack\n");
-  r = RunCommand({ferry, "--json", "stack", "list", "--server", server_.url(), "--token",
-                  "tok-ana"});
+  r = RunCommand(
+      {ferry, "--json", "stack", "list", "--server", server_.url(), "--token", "tok-ana"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json listed = nlohmann::json::parse(r.out);
   EXPECT_EQ(listed["packages"][0]["slug"], "sales");
