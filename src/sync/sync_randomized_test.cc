@@ -157,8 +157,12 @@ class RandomizedSync {
         auto it = t.find(path);
         return it == t.end() ? std::string("<absent>") : it->second;
       };
-      if (on_a && !on_b) EXPECT_EQ(what, version(before_a)) << path;
-      if (on_b && !on_a) EXPECT_EQ(what, version(before_b)) << path;
+      if (on_a && !on_b) {
+        EXPECT_EQ(what, version(before_a)) << path;
+      }
+      if (on_b && !on_a) {
+        EXPECT_EQ(what, version(before_b)) << path;
+      }
       if (on_a && on_b) {
         EXPECT_TRUE(what == version(before_a) || what == version(before_b)) << path;
       }
@@ -170,8 +174,12 @@ class RandomizedSync {
       bool on_a = changed[0].count(path) != 0;
       bool on_b = changed[1].count(path) != 0;
       EXPECT_TRUE(on_a || on_b) << path << " vanished without a change";
-      if (on_a && !on_b) EXPECT_EQ(before_a.count(path), 0u) << path;
-      if (on_b && !on_a) EXPECT_EQ(before_b.count(path), 0u) << path;
+      if (on_a && !on_b) {
+        EXPECT_EQ(before_a.count(path), 0u) << path;
+      }
+      if (on_b && !on_a) {
+        EXPECT_EQ(before_b.count(path), 0u) << path;
+      }
     }
     std::multiset<std::string> kept = AllVersions(&env_, "/a");
     for (const std::string& v : AllVersions(&env_, "/b")) kept.insert(v);

@@ -59,7 +59,9 @@ class PullEventsBinaryTest : public ::testing::Test {
     int digests = 0;
     for (size_t i = 0; i < events.size(); ++i) {
       const json& e = events[i];
-      if (i + 1 < events.size()) EXPECT_NE(e["event"], "finish") << e.dump();
+      if (i + 1 < events.size()) {
+        EXPECT_NE(e["event"], "finish") << e.dump();
+      }
       if (e["event"] != "item_done") continue;
       EXPECT_EQ(e["ok"], true) << e.dump();
       const std::string item = e["item"];  // "<package>/<name>"
