@@ -24,7 +24,10 @@ namespace ferry::pull {
 namespace {
 
 using nlohmann::json;
+using testing::AllCrashCases;
 using testing::BundleBytes;
+using testing::CrashCase;
+using testing::CrashCaseName;
 using testing::ExpectInvariants;
 using testing::FakeCatalog;
 using testing::Package;
@@ -117,12 +120,6 @@ void ExpectNoPartialBytes(Env* env, const WorkspaceLayout& l, const std::string&
     EXPECT_TRUE(env->Stat(path).ok()) << path << " vanished although both manifests hold it";
   }
 }
-
-// A link order and what the crash leaves (MemEnv::CrashOutcome).
-struct CrashCase {
-  const char* order;
-  MemEnv::CrashOutcome outcome;
-};
 
 class PullCrashTest : public ::testing::TestWithParam<CrashCase> {
  protected:
@@ -270,21 +267,7 @@ TEST_P(PullCrashTest, OverlappedPullCrashedAtRandomStepsRecovers) {
 
 INSTANTIATE_TEST_SUITE_P(
     LinkStrategiesAndCrashes, PullCrashTest,
-    ::testing::Values(
-        CrashCase{"symlink", MemEnv::CrashOutcome::kKernelKeptEverything},
-        CrashCase{"hardlink", MemEnv::CrashOutcome::kKernelKeptEverything},
-        CrashCase{"reflink,symlink,hardlink,copy", MemEnv::CrashOutcome::kKernelKeptEverything},
-        CrashCase{"copy", MemEnv::CrashOutcome::kKernelKeptEverything},
-        CrashCase{"symlink", MemEnv::CrashOutcome::kLoseUnsynced},
-        CrashCase{"hardlink", MemEnv::CrashOutcome::kLoseUnsynced},
-        CrashCase{"reflink,symlink,hardlink,copy", MemEnv::CrashOutcome::kLoseUnsynced},
-        CrashCase{"copy", MemEnv::CrashOutcome::kLoseUnsynced}),
-    [](const ::testing::TestParamInfo<CrashCase>& info) {
-      std::string n = info.param.order;
-      return n.substr(0, n.find(',')) + (info.param.outcome == MemEnv::CrashOutcome::kLoseUnsynced
-                                             ? "_LoseUnsynced"
-                                             : "_KernelKeptAll");
-    });
+    ::testing::ValuesIn(AllCrashCases()), CrashCaseName);
 
 }  // namespace
 }  // namespace ferry::pull

@@ -25,6 +25,9 @@ namespace ferry::pull {
 namespace {
 
 using nlohmann::json;
+using testing::AllCrashCases;
+using testing::CrashCase;
+using testing::CrashCaseName;
 using testing::ExpectInvariants;
 using testing::FakeCatalog;
 using testing::Package;
@@ -103,11 +106,6 @@ void ExpectWholeVersions(Env* env, const WorkspaceLayout& l, const std::string& 
     EXPECT_TRUE(ok.count(got)) << path << " shows neither version: " << got.substr(0, 200);
   }
 }
-
-struct CrashCase {
-  const char* order;
-  MemEnv::CrashOutcome outcome;
-};
 
 class PartitionedPullCrashTest : public ::testing::TestWithParam<CrashCase> {
  protected:
@@ -191,21 +189,7 @@ TEST_P(PartitionedPullCrashTest, CompletedPullSurvivesACrashWithoutRecovery) {
 
 INSTANTIATE_TEST_SUITE_P(
     LinkStrategiesAndCrashes, PartitionedPullCrashTest,
-    ::testing::Values(
-        CrashCase{"symlink", MemEnv::CrashOutcome::kKernelKeptEverything},
-        CrashCase{"hardlink", MemEnv::CrashOutcome::kKernelKeptEverything},
-        CrashCase{"reflink,symlink,hardlink,copy", MemEnv::CrashOutcome::kKernelKeptEverything},
-        CrashCase{"copy", MemEnv::CrashOutcome::kKernelKeptEverything},
-        CrashCase{"symlink", MemEnv::CrashOutcome::kLoseUnsynced},
-        CrashCase{"hardlink", MemEnv::CrashOutcome::kLoseUnsynced},
-        CrashCase{"reflink,symlink,hardlink,copy", MemEnv::CrashOutcome::kLoseUnsynced},
-        CrashCase{"copy", MemEnv::CrashOutcome::kLoseUnsynced}),
-    [](const ::testing::TestParamInfo<CrashCase>& info) {
-      std::string n = info.param.order;
-      return n.substr(0, n.find(',')) + (info.param.outcome == MemEnv::CrashOutcome::kLoseUnsynced
-                                             ? "_LoseUnsynced"
-                                             : "_KernelKeptAll");
-    });
+    ::testing::ValuesIn(AllCrashCases()), CrashCaseName);
 
 }  // namespace
 }  // namespace ferry::pull

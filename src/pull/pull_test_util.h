@@ -15,6 +15,7 @@
 
 #include "base/file_util.h"
 #include "base/hasher.h"
+#include "base/mem_env.h"
 #include "base/path.h"
 #include "ferry/env.h"
 #include "net/scripted_http_client.h"
@@ -239,6 +240,32 @@ inline void ExpectInvariants(Env* env, const WorkspaceLayout& layout, const Fake
   std::set<std::string> state_domains;
   for (const auto& [slug, e] : st->memory_domains) state_domains.insert(slug);
   EXPECT_EQ(state_domains, want_domains);
+}
+
+// A link order and what the crash leaves (MemEnv::CrashOutcome): the parameter of the pull
+// crash tests, which run every case under every link order and both crash outcomes.
+struct CrashCase {
+  const char* order;
+  MemEnv::CrashOutcome outcome;
+};
+
+inline std::vector<CrashCase> AllCrashCases() {
+  std::vector<CrashCase> cases;
+  for (MemEnv::CrashOutcome outcome :
+       {MemEnv::CrashOutcome::kKernelKeptEverything, MemEnv::CrashOutcome::kLoseUnsynced}) {
+    for (const char* order : {"symlink", "hardlink", "reflink,symlink,hardlink,copy", "copy"}) {
+      cases.push_back(CrashCase{order, outcome});
+    }
+  }
+  return cases;
+}
+
+// "symlink_LoseUnsynced": the first link of the order and the outcome.
+inline std::string CrashCaseName(const ::testing::TestParamInfo<CrashCase>& info) {
+  std::string n = info.param.order;
+  return n.substr(0, n.find(',')) +
+         (info.param.outcome == MemEnv::CrashOutcome::kLoseUnsynced ? "_LoseUnsynced"
+                                                                     : "_KernelKeptAll");
 }
 
 }  // namespace ferry::pull::testing
