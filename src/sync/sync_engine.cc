@@ -57,6 +57,12 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
       env->LockFile(report.baseline_path + ".lock", "ferry sync " + a->id() + " " + b->id(),
                     /*wait=*/false));
 
+  int64_t mark = env->NowMonotonicNanos();
+  auto phase_done = [&](int64_t* ns) {
+    int64_t now = env->NowMonotonicNanos();
+    *ns = now - mark;
+    mark = now;
+  };
   FERRY_ASSIGN_OR_RETURN(std::optional<Baseline> loaded, LoadBaseline(env, report.baseline_path));
   Baseline baseline(a->id(), b->id());
   bool baseline_is_current = false;  // the file on disk is this baseline, in today's format
@@ -69,11 +75,13 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
       return mine;
     }  // --force: start over as a first sync, which deletes nothing
   }
+  phase_done(&report.phases.load_ns);
 
   FERRY_ASSIGN_OR_RETURN(ObservedPair seen, ObserveBoth(a, b, baseline, options.hash_threads));
   Observations& a_seen = seen.a;
   Observations& b_seen = seen.b;
   report.hashed = a_seen.hashed + b_seen.hashed;
+  phase_done(&report.phases.observe_ns);
   if (!options.force) {
     FERRY_RETURN_IF_ERROR(CheckRootsPresent(a_seen.root_state, b_seen.root_state, baseline));
   }
@@ -82,6 +90,7 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
   if (!options.force) {
     FERRY_RETURN_IF_ERROR(CheckDeleteLimit(report.plan, baseline, options.max_delete));
   }
+  phase_done(&report.phases.plan_ns);
   if (!options.dry_run) {
     if (NothingToCommit(a_seen, b_seen, report.plan, baseline_is_current)) {
       // A no-op: the baseline on disk already says exactly this, in the current format, so
@@ -94,7 +103,9 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
       FERRY_ASSIGN_OR_RETURN(ExecuteResult executed,
                              ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen,
                                          reconcile.started_at_ns));
+      phase_done(&report.phases.execute_ns);
       FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
+      phase_done(&report.phases.commit_ns);
       report.executed = std::move(executed);
     }
   }
