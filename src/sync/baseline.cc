@@ -274,7 +274,11 @@ Result<std::optional<Baseline>> LoadBaseline(Env* env, const std::string& path) 
 }
 
 Status SaveBaseline(Env* env, const std::string& path, const Baseline& baseline) {
-  return WriteFileAtomically(env, path, SerializeBaseline(baseline), 0600);
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
+                         AtomicFileWriter::Open(env, path, 0600));
+  FERRY_RETURN_IF_ERROR(
+      EncodeBaselineV2(baseline, [&](std::string_view piece) { return out->Append(piece); }));
+  return out->Commit();
 }
 
 Status CheckBaselineRoots(const Baseline& baseline, std::string_view id_a, std::string_view id_b,

@@ -114,9 +114,20 @@ Status Damaged(std::string_view where, std::string_view at, std::string_view wha
 
 }  // namespace
 
-std::string EncodeBaselineV2(const Baseline& baseline) {
+Status EncodeBaselineV2(const Baseline& baseline,
+                        const std::function<Status(std::string_view)>& sink) {
   std::string out;
-  out.reserve(64 + baseline.id_a().size() + baseline.id_b().size() + baseline.size() * 100);
+  out.reserve(kReadChunk + 4096);
+  uint64_t sum = kFnvOffset;
+  // Hands `out` to the sink once it holds a chunk's worth (always, with `all`), checksumming
+  // what it hands over.
+  auto flush = [&](bool all) -> Status {
+    if (!all && out.size() < kReadChunk) return Status::OK();
+    sum = Fnv1a(sum, out.data(), out.size());
+    Status s = sink(out);
+    out.clear();
+    return s;
+  };
   out += kBaselineMagicV2;
   for (const std::string* id : {&baseline.id_a(), &baseline.id_b()}) {
     PutLittle<uint32_t>(&out, id->size());
@@ -140,12 +151,23 @@ std::string EncodeBaselineV2(const Baseline& baseline) {
       PutLittle<uint32_t>(&out, s->mode);
     }
     previous = r.path;
+    FERRY_RETURN_IF_ERROR(flush(false));
   }
-  uint64_t sum = Fnv1a(kFnvOffset, out.data(), out.size());
+  FERRY_RETURN_IF_ERROR(flush(true));
   out += kEnd;
   PutLittle<uint64_t>(&out, baseline.size());
   PutLittle<uint64_t>(&out, sum);
-  return out;
+  return sink(out);
+}
+
+std::string EncodeBaselineV2(const Baseline& baseline) {
+  std::string whole;
+  Status s = EncodeBaselineV2(baseline, [&](std::string_view piece) {
+    whole += piece;
+    return Status::OK();
+  });
+  (void)s;  // the sink above never fails
+  return whole;
 }
 
 Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file,
