@@ -43,8 +43,8 @@ std::string EncodeBaselineV2(const Baseline& baseline);
 // into `head` (the caller peeked at the magic). `size_hint` (the file's size, 0 if unknown)
 // bounds the memory reserved up front, so a damaged count cannot allocate gigabytes. `where`
 // names the file in errors.
-Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file,
-                                  uint64_t size_hint, std::string_view where);
+Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, uint64_t size_hint,
+                                  std::string_view where);
 
 }  // namespace ferry::sync
 

@@ -109,9 +109,9 @@ TEST(BaselineTest, ALargeBinaryFileLoadsAcrossReadPieces) {
   Baseline big("local:/a", "local:/b");
   std::vector<BaselineRecord> records;
   for (int i = 0; i < 12000; ++i) {
-    records.push_back(Record("dir" + std::to_string(i % 7) + "/" + std::to_string(i) +
-                                 std::string(40, 'n'),
-                             EntryKind::kFile, std::to_string(i)));
+    records.push_back(
+        Record("dir" + std::to_string(i % 7) + "/" + std::to_string(i) + std::string(40, 'n'),
+               EntryKind::kFile, std::to_string(i)));
   }
   ASSERT_TRUE(big.SetRecords(std::move(records)).ok());
   ASSERT_GT(SerializeBaseline(big).size(), size_t{1} << 20);

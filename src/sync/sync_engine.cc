@@ -34,8 +34,8 @@ Result<ObservedPair> ObserveBoth(Replica* a, Replica* b, const Baseline& baselin
 // True when the new baseline would be the loaded one, record for record, and the file
 // already holds it in the current format: no path changed on either side (not even a touch,
 // which updates a stamp), so the plan is empty too.
-bool NothingToCommit(const Observations& a_seen, const Observations& b_seen,
-                     const SyncPlan& plan, bool baseline_is_current) {
+bool NothingToCommit(const Observations& a_seen, const Observations& b_seen, const SyncPlan& plan,
+                     bool baseline_is_current) {
   return baseline_is_current && a_seen.changes.empty() && b_seen.changes.empty() &&
          plan.actions.empty() && plan.conflicts.empty() && plan.skipped.empty() &&
          plan.equal.empty();
@@ -100,9 +100,9 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
       executed.baseline = std::move(baseline);
       report.executed = std::move(executed);
     } else {
-      FERRY_ASSIGN_OR_RETURN(ExecuteResult executed,
-                             ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen,
-                                         reconcile.started_at_ns));
+      FERRY_ASSIGN_OR_RETURN(
+          ExecuteResult executed,
+          ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen, reconcile.started_at_ns));
       phase_done(&report.phases.execute_ns);
       FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
       phase_done(&report.phases.commit_ns);
