@@ -200,26 +200,49 @@ Result<Baseline> NewBaseline(const Baseline& old, const Observations& a_seen,
     const Observed* b = nullptr;
   };
   std::vector<Known> known;
-  known.reserve(a_seen.changes.size() + b_seen.changes.size() + landed.size());
-  for (const Observed& o : a_seen.changes) known.push_back({o.path, &o, nullptr});
-  for (const Observed& o : b_seen.changes) known.push_back({o.path, nullptr, &o});
-  for (const auto& [key, what] : landed) {  // after the observations: they override them
-    const Observed* now = what ? &*what : &kNothing;
-    known.push_back(key.first == Side::kA ? Known{key.second, now, nullptr}
-                                          : Known{key.second, nullptr, now});
-  }
-  std::stable_sort(known.begin(), known.end(),
-                   [](const Known& x, const Known& y) { return x.path < y.path; });
-  size_t folded = 0;  // one entry per path, the latest word of each side
-  for (size_t i = 0; i < known.size(); ++i) {
-    if (folded > 0 && known[folded - 1].path == known[i].path) {
-      if (known[i].a) known[folded - 1].a = known[i].a;
-      if (known[i].b) known[folded - 1].b = known[i].b;
-    } else {
-      known[folded++] = known[i];
+  {  // a's and b's changes, both sorted by path and unique: one merge, one entry per path
+    size_t na = a_seen.changes.size(), nb = b_seen.changes.size(), i = 0, j = 0, both = 0;
+    for (size_t x = 0, y = 0; x < na && y < nb;) {  // counted first: reserved exactly
+      int c = a_seen.changes[x].path.compare(b_seen.changes[y].path);
+      both += c == 0;
+      x += c <= 0;
+      y += c >= 0;
+    }
+    known.reserve(na + nb - both + landed.size());
+    while (i < na || j < nb) {
+      const Observed* a = i < na ? &a_seen.changes[i] : nullptr;
+      const Observed* b = j < nb ? &b_seen.changes[j] : nullptr;
+      int c = !a ? 1 : !b ? -1 : a->path.compare(b->path);
+      if (c == 0) {
+        known.push_back({a->path, a, b});
+      } else if (c < 0) {
+        known.push_back({a->path, a, nullptr});
+      } else {
+        known.push_back({b->path, nullptr, b});
+      }
+      i += c <= 0;
+      j += c >= 0;
     }
   }
-  known.resize(folded);
+  if (!landed.empty()) {
+    for (const auto& [key, what] : landed) {  // after the observations: they override them
+      const Observed* now = what ? &*what : &kNothing;
+      known.push_back(key.first == Side::kA ? Known{key.second, now, nullptr}
+                                            : Known{key.second, nullptr, now});
+    }
+    std::stable_sort(known.begin(), known.end(),
+                     [](const Known& x, const Known& y) { return x.path < y.path; });
+    size_t folded = 0;  // one entry per path, the latest word of each side
+    for (size_t i = 0; i < known.size(); ++i) {
+      if (folded > 0 && known[folded - 1].path == known[i].path) {
+        if (known[i].a) known[folded - 1].a = known[i].a;
+        if (known[i].b) known[folded - 1].b = known[i].b;
+      } else {
+        known[folded++] = known[i];
+      }
+    }
+    known.resize(folded);
+  }
 
   std::vector<BaselineRecord> records;
   records.reserve(old.size() + known.size());
