@@ -1,4 +1,5 @@
-// Measurements for issue 12's figures, not tests: disabled, run by hand, one phase per
+// Measurements for issue 12's figures, not tests: disabled, run by bench/sync_bench.sh (which
+// also runs Unison and rclone bisync on the same trees) or by hand, one phase per
 // process so that the peak RSS each prints is that phase's own.
 //   export FERRY_SYNC_BENCH_DIR=/tmp/syncbench
 //   ferry_sync_tests --gtest_also_run_disabled_tests --gtest_filter='*SyncBench.DISABLED_MakeTrees'
