@@ -200,7 +200,12 @@ Result<Baseline> NewBaseline(const Baseline& old, const Observations& a_seen,
     const Observed* b = nullptr;
   };
   std::vector<Known> known;
-  {  // a's and b's changes, both sorted by path and unique: one merge, one entry per path
+  auto by_path = [](const Observed& x, const Observed& y) { return x.path < y.path; };
+  // ObserveReplica returns its changes sorted by path and unique; anything else (a caller's
+  // own observations) takes the general path below.
+  bool merged = std::is_sorted(a_seen.changes.begin(), a_seen.changes.end(), by_path) &&
+                std::is_sorted(b_seen.changes.begin(), b_seen.changes.end(), by_path);
+  if (merged) {  // one merge, one entry per path
     size_t na = a_seen.changes.size(), nb = b_seen.changes.size(), i = 0, j = 0, both = 0;
     for (size_t x = 0, y = 0; x < na && y < nb;) {  // counted first: reserved exactly
       int c = a_seen.changes[x].path.compare(b_seen.changes[y].path);
@@ -223,8 +228,12 @@ Result<Baseline> NewBaseline(const Baseline& old, const Observations& a_seen,
       i += c <= 0;
       j += c >= 0;
     }
+  } else {
+    known.reserve(a_seen.changes.size() + b_seen.changes.size() + landed.size());
+    for (const Observed& o : a_seen.changes) known.push_back({o.path, &o, nullptr});
+    for (const Observed& o : b_seen.changes) known.push_back({o.path, nullptr, &o});
   }
-  if (!landed.empty()) {
+  if (!merged || !landed.empty()) {
     for (const auto& [key, what] : landed) {  // after the observations: they override them
       const Observed* now = what ? &*what : &kNothing;
       known.push_back(key.first == Side::kA ? Known{key.second, now, nullptr}
