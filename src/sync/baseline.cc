@@ -4,12 +4,14 @@
 #include <charconv>
 
 #include "base/file_util.h"
+#include "sync/baseline_binary.h"
 
 namespace ferry::sync {
 namespace {
 
 constexpr std::string_view kMagic = "ferry-sync-baseline 1";
-// A baseline of 100,000 files is about 20 MB; ten times the largest tree anyone syncs.
+// A format 1 baseline of 100,000 files is about 15 MB; ten times the largest tree anyone
+// syncs.
 constexpr uint64_t kMaxBaselineBytes = uint64_t{2} << 30;
 
 // '%', control bytes, space and DEL as %XX, so a path or id is one space-free token.
@@ -124,7 +126,9 @@ std::string BaselineFileName(std::string_view id_a, std::string_view id_b) {
   return ContentHashHex(HashBytes(joined)).substr(0, 16) + ".baseline";
 }
 
-std::string SerializeBaseline(const Baseline& baseline) {
+std::string SerializeBaseline(const Baseline& baseline) { return EncodeBaselineV2(baseline); }
+
+std::string SerializeBaselineV1Text(const Baseline& baseline) {
   std::string out;
   out.reserve(64 + baseline.size() * 160);
   out += kMagic;
@@ -157,7 +161,10 @@ std::string SerializeBaseline(const Baseline& baseline) {
   return out;
 }
 
-Result<Baseline> ParseBaseline(std::string_view text, std::string_view where) {
+namespace {
+
+// Format 1, the text form.
+Result<Baseline> ParseBaselineV1Text(std::string_view text, std::string_view where) {
   size_t pos = 0;
   size_t line_no = 0;
   auto next_line = [&](std::string_view* line) {
@@ -223,22 +230,55 @@ Result<Baseline> ParseBaseline(std::string_view text, std::string_view where) {
     }
     records.push_back(std::move(r));
   }
-  FERRY_RETURN_IF_ERROR(baseline.SetRecords(std::move(records)));
+  baseline.AdoptSortedRecords(std::move(records), 1);  // order checked line by line above
   return baseline;
 }
 
-Result<std::optional<Baseline>> LoadBaseline(Env* env, const std::string& path) {
-  Result<std::string> text = ReadFileToString(env, path, kMaxBaselineBytes);
-  if (!text.ok()) {
-    if (text.status().IsNotFound()) return std::optional<Baseline>();
-    return text.status();
+}  // namespace
+
+Result<Baseline> ParseBaseline(std::string_view bytes, std::string_view where) {
+  if (bytes.starts_with(kBaselineMagicV2)) {
+    return DecodeBaselineV2(bytes, nullptr, bytes.size(), where);
   }
-  FERRY_ASSIGN_OR_RETURN(Baseline baseline, ParseBaseline(*text, path));
+  return ParseBaselineV1Text(bytes, where);
+}
+
+Result<std::optional<Baseline>> LoadBaseline(Env* env, const std::string& path) {
+  Result<std::unique_ptr<SequentialFile>> file = env->NewSequentialFile(path);
+  if (!file.ok()) {
+    if (file.status().IsNotFound()) return std::optional<Baseline>();
+    return file.status();
+  }
+  Result<FileInfo> info = env->Stat(path);
+  uint64_t size_hint = info.ok() ? info->size : 0;  // only bounds a reservation
+  // Enough to tell the formats apart by their first line.
+  std::string head(kBaselineMagicV2.size(), '\0');
+  size_t got = 0;
+  while (got < head.size()) {
+    FERRY_ASSIGN_OR_RETURN(size_t n, (*file)->Read(head.data() + got, head.size() - got));
+    if (n == 0) break;
+    got += n;
+  }
+  head.resize(got);
+  if (head == kBaselineMagicV2) {
+    FERRY_ASSIGN_OR_RETURN(Baseline baseline,
+                           DecodeBaselineV2(head, file->get(), size_hint, path));
+    return std::optional<Baseline>(std::move(baseline));
+  }
+  // Format 1 (or not a baseline at all): text, read whole; it is rewritten as format 2 by
+  // the sync that loaded it.
+  file->reset();
+  FERRY_ASSIGN_OR_RETURN(std::string text, ReadFileToString(env, path, kMaxBaselineBytes));
+  FERRY_ASSIGN_OR_RETURN(Baseline baseline, ParseBaselineV1Text(text, path));
   return std::optional<Baseline>(std::move(baseline));
 }
 
 Status SaveBaseline(Env* env, const std::string& path, const Baseline& baseline) {
-  return WriteFileAtomically(env, path, SerializeBaseline(baseline), 0600);
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
+                         AtomicFileWriter::Open(env, path, 0600));
+  FERRY_RETURN_IF_ERROR(
+      EncodeBaselineV2(baseline, [&](std::string_view piece) { return out->Append(piece); }));
+  return out->Commit();
 }
 
 Status CheckBaselineRoots(const Baseline& baseline, std::string_view id_a, std::string_view id_b,

@@ -48,6 +48,10 @@ struct BaselineRecord {
 
 enum class Side : uint8_t { kA, kB };
 
+// The format SaveBaseline writes (docs/SYNC.md "Baseline"): 2, binary. LoadBaseline still
+// reads format 1 (text); a sync that loaded one rewrites it as format 2.
+inline constexpr uint32_t kBaselineFormatVersion = 2;
+
 // "a" or "b".
 std::string_view SideName(Side side);
 inline Side OtherSide(Side side) { return side == Side::kA ? Side::kB : Side::kA; }
@@ -69,10 +73,22 @@ class Baseline {
   // Replaces the records; sorts them by path. Two records for one path are kInvalidArgument.
   Status SetRecords(std::vector<BaselineRecord> records);
 
+  // Replaces the records with ones the caller already checked are sorted and unique (a
+  // decoder that verified the order while reading), without sorting again.
+  void AdoptSortedRecords(std::vector<BaselineRecord> records, uint32_t format_version) {
+    records_ = std::move(records);
+    format_version_ = format_version;
+  }
+
+  // The format of the file this baseline was read from; kBaselineFormatVersion for one made
+  // in memory. A sync that finds an older one rewrites the file even when nothing changed.
+  uint32_t format_version() const { return format_version_; }
+
  private:
   std::string id_a_;
   std::string id_b_;
   std::vector<BaselineRecord> records_;
+  uint32_t format_version_ = kBaselineFormatVersion;
 };
 
 // The stamp a record holds for `side`.
@@ -84,15 +100,21 @@ inline const SideStamp& StampOf(const BaselineRecord& r, Side side) {
 // the state directory (Unison names its archives the same way).
 std::string BaselineFileName(std::string_view id_a, std::string_view id_b);
 
-// The text form (docs/SYNC.md) and back. `where` names the file in error messages.
+// The file's bytes in the current format (2, binary: sync/baseline_binary.h).
 std::string SerializeBaseline(const Baseline& baseline);
-Result<Baseline> ParseBaseline(std::string_view text, std::string_view where);
+// The text of format 1 (docs/SYNC.md), which ferry wrote before format 2; kept so that tests
+// can make an old file and check it is still read.
+std::string SerializeBaselineV1Text(const Baseline& baseline);
+// A whole file of either format back into a baseline. `where` names the file in errors.
+Result<Baseline> ParseBaseline(std::string_view bytes, std::string_view where);
 
 // The baseline at `path`; nullopt when there is none (first sync). A damaged file is
-// kCorruption naming the path and what to do.
+// kCorruption naming the path and what to do. A format 2 file is decoded as it is read, in
+// 1 MiB pieces, so memory holds the records and not the file too.
 Result<std::optional<Baseline>> LoadBaseline(Env* env, const std::string& path);
 
-// Replaces the file at `path` atomically and durably. The directory must exist.
+// Replaces the file at `path` atomically and durably, in the current format. The directory
+// must exist.
 Status SaveBaseline(Env* env, const std::string& path, const Baseline& baseline);
 
 // OK when `baseline` belongs to the pair (id_a, id_b); else kRefused saying which roots it

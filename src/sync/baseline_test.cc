@@ -49,21 +49,98 @@ void ExpectSameRecords(const Baseline& x, const Baseline& y) {
   }
 }
 
-TEST(BaselineTest, RoundTripsThroughTextWithOddPaths) {
+TEST(BaselineTest, RoundTripsThroughBothFormatsWithOddPaths) {
   Baseline b = Sample();
-  Result<Baseline> back = ParseBaseline(SerializeBaseline(b), "x");
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->id_a(), "local:/home/me/notes");
-  EXPECT_EQ(back->id_b(), "local:/mnt/nas/my notes");
-  ExpectSameRecords(b, *back);
+  for (const std::string& bytes : {SerializeBaseline(b), SerializeBaselineV1Text(b)}) {
+    Result<Baseline> back = ParseBaseline(bytes, "x");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->id_a(), "local:/home/me/notes");
+    EXPECT_EQ(back->id_b(), "local:/mnt/nas/my notes");
+    ExpectSameRecords(b, *back);
+  }
+  EXPECT_EQ(ParseBaseline(SerializeBaseline(b), "x")->format_version(), 2u);
+  EXPECT_EQ(ParseBaseline(SerializeBaselineV1Text(b), "x")->format_version(), 1u);
 }
 
-TEST(BaselineTest, TextFormatIsTheDocumentedOne) {
+TEST(BaselineTest, BinaryFormatIsTheDocumentedOne) {
+  Baseline b("local:/a", "local:/b");
+  ASSERT_TRUE(
+      b.SetRecords({Record("d", EntryKind::kDir, ""), Record("d/f", EntryKind::kFile, "abc")})
+          .ok());
+  std::string bytes = SerializeBaseline(b);
+  auto u32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto u64 = [](uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
+  std::string stamps = u64(1767225600123456789) + u64(42) + u32(0644) +
+                       u64(static_cast<uint64_t>(-5)) + u64(7) + u32(0755);
+  std::string hash(reinterpret_cast<const char*>(HashBytes("abc").data()), 32);
+  std::string body = "ferry-sync-baseline 2\n" + u32(8) + "local:/a" + u32(8) + "local:/b" +
+                     u64(2) + "d" + u32(0) + u32(1) + "d" + u64(0) + stamps +  // d: no hash
+                     "f" + u32(1) + u32(2) + "/f" + hash + u64(3) + stamps;    // "d" + "/f"
+  ASSERT_GE(bytes.size(), body.size());
+  EXPECT_EQ(bytes.substr(0, body.size()), body);
+  uint64_t fnv = 14695981039346656037ULL;
+  for (unsigned char c : body) fnv = (fnv ^ c) * 1099511628211ULL;
+  EXPECT_EQ(bytes.substr(body.size()), "end" + u64(2) + u64(fnv));
+}
+
+TEST(BaselineTest, EveryTruncationOrFlippedByteOfABinaryFileIsCorruption) {
+  std::string bytes = SerializeBaseline(Sample());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    Result<Baseline> r = ParseBaseline(bytes.substr(0, n), "x");
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << "truncated at " << n;
+  }
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string damaged = bytes;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0x10);
+    Result<Baseline> r = ParseBaseline(damaged, "x");
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << "byte " << i << " flipped";
+  }
+  Result<Baseline> r = ParseBaseline(bytes + "x", "/s/x.baseline");
+  EXPECT_EQ(r.status().message(),
+            "sync baseline /s/x.baseline trailer: bytes after 'end'; remove the file to start "
+            "over with a first sync (nothing is deleted without a baseline)");
+}
+
+// LoadBaseline decodes a format 2 file in 1 MiB pieces: records straddling the pieces'
+// edges come back whole.
+TEST(BaselineTest, ALargeBinaryFileLoadsAcrossReadPieces) {
+  MemEnv env;
+  ASSERT_TRUE(CreateDirs(&env, "/state").ok());
+  Baseline big("local:/a", "local:/b");
+  std::vector<BaselineRecord> records;
+  for (int i = 0; i < 12000; ++i) {
+    records.push_back(
+        Record("dir" + std::to_string(i % 7) + "/" + std::to_string(i) + std::string(40, 'n'),
+               EntryKind::kFile, std::to_string(i)));
+  }
+  ASSERT_TRUE(big.SetRecords(std::move(records)).ok());
+  ASSERT_GT(SerializeBaseline(big).size(), size_t{1} << 20);
+  ASSERT_TRUE(SaveBaseline(&env, "/state/big.baseline", big).ok());
+  Result<std::optional<Baseline>> loaded = LoadBaseline(&env, "/state/big.baseline");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ExpectSameRecords(big, **loaded);
+}
+
+// A baseline written by an older ferry (format 1, text) is still read.
+TEST(BaselineTest, AFormat1TextFileIsStillLoaded) {
+  MemEnv env;
+  ASSERT_TRUE(CreateDirs(&env, "/state").ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(&env, "/state/old.baseline", SerializeBaselineV1Text(Sample()), 0600)
+          .ok());
+  Result<std::optional<Baseline>> loaded = LoadBaseline(&env, "/state/old.baseline");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->format_version(), 1u);
+  EXPECT_EQ((*loaded)->id_b(), "local:/mnt/nas/my notes");
+  ExpectSameRecords(Sample(), **loaded);
+}
+
+TEST(BaselineTest, Format1TextIsTheDocumentedOne) {
   Baseline b("local:/a", "local:/b");
   ASSERT_TRUE(
       b.SetRecords({Record("d", EntryKind::kDir, ""), Record("d/f 1", EntryKind::kFile, "abc")})
           .ok());
-  EXPECT_EQ(SerializeBaseline(b),
+  EXPECT_EQ(SerializeBaselineV1Text(b),
             "ferry-sync-baseline 1\n"
             "a local:/a\n"
             "b local:/b\n"
@@ -88,8 +165,8 @@ TEST(BaselineTest, TwoRecordsForOnePathAreRefused) {
   EXPECT_EQ(s.message(), "sync baseline: two records for 'x'");
 }
 
-TEST(BaselineTest, TruncatedOrDamagedFilesAreCorruptionNamingTheLine) {
-  std::string text = SerializeBaseline(Sample());
+TEST(BaselineTest, TruncatedOrDamagedTextFilesAreCorruptionNamingTheLine) {
+  std::string text = SerializeBaselineV1Text(Sample());
   std::string truncated = text.substr(0, text.rfind("end"));
   Result<Baseline> r = ParseBaseline(truncated, "/s/x.baseline");
   EXPECT_EQ(r.status().code(), StatusCode::kCorruption);

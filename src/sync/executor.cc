@@ -1,7 +1,9 @@
 #include "sync/executor.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
+#include <string_view>
 
 namespace ferry::sync {
 namespace {
@@ -186,29 +188,83 @@ Observed Unchanged(const BaselineRecord& r, Side side) {
 }
 
 Result<Baseline> NewBaseline(const Baseline& old, const Observations& a_seen,
-                             const Observations& b_seen, std::map<LandedKey, Landed>& landed) {
-  // Every path anything is known about beyond "unchanged since the baseline".
+                             const Observations& b_seen,
+                             const std::map<LandedKey, Landed>& landed) {
+  // Every path anything is known about beyond "unchanged since the baseline", pointing at
+  // what each side now holds: what the executor landed there, else what was observed. Views
+  // and pointers, not copies: at a first sync every path of both trees is in here.
+  static const Observed kNothing;  // landed as "nothing there"
   struct Known {
-    std::optional<Observed> a, b;
+    std::string_view path;
+    const Observed* a = nullptr;
+    const Observed* b = nullptr;
   };
-  std::map<std::string, Known> known;
-  for (const Observed& o : a_seen.changes) known[o.path].a = o;
-  for (const Observed& o : b_seen.changes) known[o.path].b = o;
-  for (auto& [key, what] : landed) {
-    Known& k = known[key.second];
-    Observed absent;
-    absent.path = key.second;
-    (key.first == Side::kA ? k.a : k.b) = what ? *what : absent;
+  std::vector<Known> known;
+  auto by_path = [](const Observed& x, const Observed& y) { return x.path < y.path; };
+  // ObserveReplica returns its changes sorted by path and unique; anything else (a caller's
+  // own observations) takes the general path below.
+  bool merged = std::is_sorted(a_seen.changes.begin(), a_seen.changes.end(), by_path) &&
+                std::is_sorted(b_seen.changes.begin(), b_seen.changes.end(), by_path);
+  if (merged) {  // one merge, one entry per path
+    size_t na = a_seen.changes.size(), nb = b_seen.changes.size(), i = 0, j = 0, both = 0;
+    for (size_t x = 0, y = 0; x < na && y < nb;) {  // counted first: reserved exactly
+      int c = a_seen.changes[x].path.compare(b_seen.changes[y].path);
+      both += c == 0;
+      x += c <= 0;
+      y += c >= 0;
+    }
+    known.reserve(na + nb - both + landed.size());
+    while (i < na || j < nb) {
+      const Observed* a = i < na ? &a_seen.changes[i] : nullptr;
+      const Observed* b = j < nb ? &b_seen.changes[j] : nullptr;
+      int c = !a ? 1 : !b ? -1 : a->path.compare(b->path);
+      if (c == 0) {
+        known.push_back({a->path, a, b});
+      } else if (c < 0) {
+        known.push_back({a->path, a, nullptr});
+      } else {
+        known.push_back({b->path, nullptr, b});
+      }
+      i += c <= 0;
+      j += c >= 0;
+    }
+  } else {
+    known.reserve(a_seen.changes.size() + b_seen.changes.size() + landed.size());
+    for (const Observed& o : a_seen.changes) known.push_back({o.path, &o, nullptr});
+    for (const Observed& o : b_seen.changes) known.push_back({o.path, nullptr, &o});
   }
+  if (!merged || !landed.empty()) {
+    for (const auto& [key, what] : landed) {  // after the observations: they override them
+      const Observed* now = what ? &*what : &kNothing;
+      known.push_back(key.first == Side::kA ? Known{key.second, now, nullptr}
+                                            : Known{key.second, nullptr, now});
+    }
+    std::stable_sort(known.begin(), known.end(),
+                     [](const Known& x, const Known& y) { return x.path < y.path; });
+    size_t folded = 0;  // one entry per path, the latest word of each side
+    for (size_t i = 0; i < known.size(); ++i) {
+      if (folded > 0 && known[folded - 1].path == known[i].path) {
+        if (known[i].a) known[folded - 1].a = known[i].a;
+        if (known[i].b) known[folded - 1].b = known[i].b;
+      } else {
+        known[folded++] = known[i];
+      }
+    }
+    known.resize(folded);
+  }
+
   std::vector<BaselineRecord> records;
   records.reserve(old.size() + known.size());
-  for (const BaselineRecord& r : old.records()) {
-    if (known.count(r.path) == 0) records.push_back(r);  // untouched on both sides
+  auto k = known.begin();
+  for (const BaselineRecord& r : old.records()) {  // both sorted by path: one merge
+    while (k != known.end() && k->path < r.path) ++k;
+    if (k == known.end() || k->path != r.path) records.push_back(r);  // untouched on both sides
   }
-  for (auto& [path, k] : known) {
+  for (const Known& kn : known) {
+    std::string path(kn.path);
     const BaselineRecord* previous = old.Find(path);
-    Observed a = k.a ? *k.a : (previous ? Unchanged(*previous, Side::kA) : Observed{});
-    Observed b = k.b ? *k.b : (previous ? Unchanged(*previous, Side::kB) : Observed{});
+    Observed a = kn.a ? *kn.a : (previous ? Unchanged(*previous, Side::kA) : Observed{});
+    Observed b = kn.b ? *kn.b : (previous ? Unchanged(*previous, Side::kB) : Observed{});
     if (std::optional<BaselineRecord> r = Agreed(path, a, b)) {
       records.push_back(std::move(*r));
     } else if (previous != nullptr && (a.present() || b.present())) {

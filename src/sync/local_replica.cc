@@ -6,6 +6,7 @@
 #include "base/file_util.h"
 #include "base/hasher.h"
 #include "base/path.h"
+#include "sync/dir_listing.h"
 
 namespace ferry::sync {
 namespace {
@@ -84,19 +85,21 @@ Result<RootState> LocalReplica::GetRootState() {
   return RootState::kEmpty;
 }
 
-Result<ReplicaEntry> LocalReplica::MakeEntry(const std::string& path, const std::string& full,
-                                             const FileInfo& info) {
+Result<ReplicaEntry> LocalReplica::MakeEntry(std::string path, const FileInfo& info) {
   std::optional<EntryKind> kind = KindOf(info.type);
-  if (!kind) return Status::NotSupported(full + " is neither a file, a link nor a directory");
+  if (!kind) {
+    return Status::NotSupported(JoinPath(root_, path) +
+                                " is neither a file, a link nor a directory");
+  }
   ReplicaEntry e;
-  e.path = path;
+  e.path = std::move(path);
   e.kind = *kind;
   e.mtime_ns = info.mtime_ns;
   e.inode = info.inode;
   e.mode = info.mode;
   if (e.kind == EntryKind::kFile) e.size = info.size;
   if (e.kind == EntryKind::kSymlink) {
-    FERRY_ASSIGN_OR_RETURN(e.link_target, env_->ReadLink(full));
+    FERRY_ASSIGN_OR_RETURN(e.link_target, env_->ReadLink(JoinPath(root_, e.path)));
     e.size = e.link_target.size();
   }
   return e;
@@ -105,23 +108,31 @@ Result<ReplicaEntry> LocalReplica::MakeEntry(const std::string& path, const std:
 Status LocalReplica::Walk(const std::string& dir_rel,
                           const std::function<Status(ReplicaEntry)>& visit) {
   std::string dir_full = dir_rel.empty() ? root_ : JoinPath(root_, dir_rel);
-  FERRY_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, env_->ListDir(dir_full));
-  for (const DirEntry& d : entries) {
+  // One call per directory that lists and stats (fstatat on PosixEnv): no full path is built
+  // or resolved per entry, which is most of a no-op sync's time (docs/SYNC.md "Performance").
+  FERRY_ASSIGN_OR_RETURN(std::vector<DirEntryWithInfo> entries,
+                         ListDirWithInfo(env_, dir_full));
+  for (DirEntryWithInfo& d : entries) {
     if (IsTempName(d.name)) continue;
     if (dir_rel.empty() && d.name == kTrashDirName) continue;
-    std::string rel = dir_rel.empty() ? d.name : dir_rel + "/" + d.name;
-    std::string full = JoinPath(dir_full, d.name);
-    Result<FileInfo> info = env_->LinkStat(full);
-    if (!info.ok()) {
-      // Removed between ListDir and LinkStat: it is simply not there any more.
-      if (info.status().IsNotFound()) continue;
-      return info.status();
+    if (!KindOf(d.info.type)) continue;  // a socket or fifo cannot be synced
+    std::string rel;
+    if (dir_rel.empty()) {
+      rel = std::move(d.name);
+    } else {
+      rel.reserve(dir_rel.size() + 1 + d.name.size());
+      rel.append(dir_rel).append(1, '/').append(d.name);
     }
-    if (!KindOf(info->type)) continue;  // a socket or fifo cannot be synced
-    FERRY_ASSIGN_OR_RETURN(ReplicaEntry entry, MakeEntry(rel, full, *info));
-    bool is_dir = entry.kind == EntryKind::kDir;
-    FERRY_RETURN_IF_ERROR(visit(std::move(entry)));
-    if (is_dir) FERRY_RETURN_IF_ERROR(Walk(rel, visit));
+    bool is_dir = d.info.type == FileType::kDirectory;
+    std::string child = is_dir ? rel : std::string();
+    Result<ReplicaEntry> entry = MakeEntry(std::move(rel), d.info);
+    if (!entry.ok()) {
+      // A link removed between the listing and its ReadLink is simply not there any more.
+      if (entry.status().IsNotFound()) continue;
+      return entry.status();
+    }
+    FERRY_RETURN_IF_ERROR(visit(std::move(*entry)));
+    if (is_dir) FERRY_RETURN_IF_ERROR(Walk(child, visit));
   }
   return Status::OK();
 }
@@ -133,7 +144,7 @@ Status LocalReplica::List(const std::function<Status(ReplicaEntry)>& visit) {
 Result<ReplicaEntry> LocalReplica::Stat(const std::string& path) {
   FERRY_ASSIGN_OR_RETURN(std::string full, Full(path));
   FERRY_ASSIGN_OR_RETURN(FileInfo info, env_->LinkStat(full));
-  return MakeEntry(path, full, info);
+  return MakeEntry(path, info);
 }
 
 Result<std::unique_ptr<SequentialFile>> LocalReplica::OpenRead(const std::string& path) {

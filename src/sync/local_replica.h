@@ -2,9 +2,10 @@
 // real disk, on MemEnv in logic tests and under FaultInjectionEnv in crash tests).
 //
 // How each Replica operation maps onto the Env:
-// - List: a depth-first walk with ListDir + LinkStat (+ ReadLink for links); kTrashDirName at
-//   the root and temp names (IsTempName) are skipped; other kinds (sockets, fifos) are skipped
-//   too, they cannot be synced.
+// - List: a depth-first walk, one ListDirWithInfo per directory (sync/dir_listing.h: fstatat
+//   on the real Env, ListDir + LinkStat on any other) and a ReadLink per link; kTrashDirName
+//   at the root and temp names (IsTempName) are skipped; other kinds (sockets, fifos) are
+//   skipped too, they cannot be synced.
 // - WriteFile: temp "<dir>/.<name>.ferry-tmp-<hex>" created 0600, filled, fsynced, closed,
 //   then its mtime and mode set, then renamed over `path` and the directory fsynced. The times
 //   are set on the closed temp because a buffered writer may still write (and move mtime) at
@@ -50,9 +51,8 @@ class LocalReplica : public Replica {
  private:
   // root_/path, after checking IsValidReplicaPath (kInvalidArgument otherwise).
   Result<std::string> Full(const std::string& path) const;
-  // The entry for `full` (already LinkStat'ed as `info`) under the relative name `path`.
-  Result<ReplicaEntry> MakeEntry(const std::string& path, const std::string& full,
-                                 const FileInfo& info);
+  // The entry for root_/path, already LinkStat'ed as `info` (a link's target is read).
+  Result<ReplicaEntry> MakeEntry(std::string path, const FileInfo& info);
   Status Walk(const std::string& dir_rel, const std::function<Status(ReplicaEntry)>& visit);
 
   Env* const env_;

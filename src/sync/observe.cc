@@ -2,15 +2,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace ferry::sync {
 namespace {
 
-Observed FromEntry(const ReplicaEntry& e, ChangeState state) {
+Observed FromEntry(ReplicaEntry&& e, ChangeState state) {
   Observed o;
-  o.path = e.path;
+  o.path = std::move(e.path);
   o.size = e.size;
   o.mtime_ns = e.mtime_ns;
   o.inode = e.inode;
@@ -20,35 +22,38 @@ Observed FromEntry(const ReplicaEntry& e, ChangeState state) {
   return o;
 }
 
-// Hashes the candidates (created, or stamp changed) on `threads` threads. A candidate that
-// vanished since the walk comes back with *gone set.
-struct Candidate {
-  Observed* observed;
-  ReplicaEntry entry;
-  bool gone = false;
-};
-
-Status HashCandidates(Replica* replica, std::vector<Candidate>* candidates, size_t threads) {
+// Hashes every entry of `changes` (each created, or with a changed stamp) on `threads`
+// threads. An entry that vanished since the walk gets (*gone)[i] set. Links are hashed from
+// `link_targets` (by index in `changes`), which the walk kept aside: an Observed has no room
+// for a target, so a first sync of 100,000 files holds one compact record per file.
+Status HashChanges(Replica* replica, std::vector<Observed>* changes,
+                   const std::unordered_map<size_t, std::string>& link_targets,
+                   std::vector<uint8_t>* gone, size_t threads) {
   std::atomic<size_t> next{0};
   std::mutex mu;
   Status first_error;
   auto work = [&] {
     while (true) {
       size_t i = next.fetch_add(1);
-      if (i >= candidates->size()) return;
-      Candidate& c = (*candidates)[i];
-      Result<ContentHash> hash = HashEntry(replica, c.entry);
+      if (i >= changes->size()) return;
+      Observed& o = (*changes)[i];
+      ReplicaEntry entry;
+      entry.path = o.path;
+      entry.kind = o.kind;
+      entry.size = o.size;
+      if (o.kind == EntryKind::kSymlink) entry.link_target = link_targets.at(i);
+      Result<ContentHash> hash = HashEntry(replica, entry);
       if (hash.ok()) {
-        c.observed->hash = *hash;
+        o.hash = *hash;
       } else if (hash.status().IsNotFound()) {
-        c.gone = true;
+        (*gone)[i] = 1;
       } else {
         std::lock_guard<std::mutex> lock(mu);
         if (first_error.ok()) first_error = hash.status();
       }
     }
   };
-  size_t n = std::max<size_t>(1, std::min(threads, candidates->size()));
+  size_t n = std::max<size_t>(1, std::min(threads, changes->size()));
   std::vector<std::thread> pool;
   for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
   work();
@@ -80,36 +85,47 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
   FERRY_ASSIGN_OR_RETURN(out.root_state, replica->GetRootState());
   const std::vector<BaselineRecord>& records = baseline.records();
   std::vector<bool> seen(records.size(), false);
-  // Entries needing a hash, kept aside (with the link target HashEntry needs) until the walk
-  // is over, because `changes` may reallocate while it grows.
-  std::vector<ReplicaEntry> to_hash;
+  std::unordered_map<size_t, std::string> link_targets;  // index in out.changes -> target
+  std::deque<Observed> walked;  // grows without copying; becomes out.changes
+  size_t seen_count = 0;
   if (out.root_state != RootState::kMissing) {
     FERRY_RETURN_IF_ERROR(replica->List([&](ReplicaEntry e) {
       ++out.listed;
+      ChangeState state = ChangeState::kCreated;
       const BaselineRecord* r = baseline.Find(e.path);
       if (r != nullptr) {
         seen[r - records.data()] = true;
+        ++seen_count;
         const SideStamp& s = StampOf(*r, side);
         if (SameStamp(e, r->kind, r->size, s.mtime_ns, s.inode)) return Status::OK();
-        out.changes.push_back(FromEntry(e, ChangeState::kModified));
-      } else {
-        out.changes.push_back(FromEntry(e, ChangeState::kCreated));
+        state = ChangeState::kModified;
       }
-      to_hash.push_back(std::move(e));
+      if (e.kind == EntryKind::kSymlink) {
+        link_targets.emplace(walked.size(), std::move(e.link_target));
+      }
+      walked.push_back(FromEntry(std::move(e), state));
       return Status::OK();
     }));
   }
-  std::vector<Candidate> candidates;
-  candidates.reserve(to_hash.size());
-  for (size_t i = 0; i < to_hash.size(); ++i) {
-    candidates.push_back(Candidate{&out.changes[i], std::move(to_hash[i])});
+  // Into a vector of exactly the right size, freeing the deque's blocks as they empty: a
+  // vector grown by doubling would hold up to 3x the records for a moment (old and new
+  // buffers), with both replicas walking at once, at a first sync of every file. The room
+  // includes the deletions appended below (a vanished entry gives back the slot it takes).
+  size_t unseen = records.size() - std::min(seen_count, records.size());
+  out.changes.reserve(walked.size() + unseen);
+  while (!walked.empty()) {
+    out.changes.push_back(std::move(walked.front()));
+    walked.pop_front();
   }
-  FERRY_RETURN_IF_ERROR(HashCandidates(replica, &candidates, hash_threads));
-  out.hashed = candidates.size();
-  for (Candidate& c : candidates) {
-    Observed& o = *c.observed;
+  // Every change so far is a candidate to hash (created or stamp changed).
+  std::vector<uint8_t> gone(out.changes.size(), 0);
+  FERRY_RETURN_IF_ERROR(HashChanges(replica, &out.changes, link_targets, &gone, hash_threads));
+  link_targets.clear();
+  out.hashed = out.changes.size();
+  for (size_t i = 0; i < out.changes.size(); ++i) {
+    Observed& o = out.changes[i];
     const BaselineRecord* r = baseline.Find(o.path);
-    if (c.gone) {
+    if (gone[i]) {
       // Vanished since the walk: deleted if the baseline had it, else never there.
       if (r != nullptr) seen[r - records.data()] = false;
       o.state = ChangeState::kAbsent;

@@ -1,4 +1,5 @@
-// Measurements for issue 12's figures, not tests: disabled, run by hand, one phase per
+// Measurements for issue 12's figures, not tests: disabled, run by bench/sync_bench.sh (which
+// also runs Unison and rclone bisync on the same trees) or by hand, one phase per
 // process so that the peak RSS each prints is that phase's own.
 //   export FERRY_SYNC_BENCH_DIR=/tmp/syncbench
 //   ferry_sync_tests --gtest_also_run_disabled_tests --gtest_filter='*SyncBench.DISABLED_MakeTrees'
@@ -87,6 +88,10 @@ void TimedSync(const char* what, bool expect_noop) {
   Report(what, start, uint64_t{kDirs} * kFilesPerDir);
   std::printf("  actions %zu, equal %zu, hashed %lu\n", r->plan.actions.size(),
               r->plan.equal.size(), static_cast<unsigned long>(r->hashed));
+  const SyncPhaseTimes& p = r->phases;
+  std::printf("  phases: load %.3f s, observe %.3f s, plan %.3f s, execute %.3f s, commit %.3f s\n",
+              p.load_ns / 1e9, p.observe_ns / 1e9, p.plan_ns / 1e9, p.execute_ns / 1e9,
+              p.commit_ns / 1e9);
   if (expect_noop) {
     EXPECT_TRUE(r->plan.empty());
   }

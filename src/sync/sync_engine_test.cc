@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fault_injection_env.h"
+#include "base/file_util.h"
 #include "base/mem_env.h"
 #include "sync/local_replica.h"
 #include "sync/sync_test_util.h"
@@ -75,6 +76,44 @@ TEST_F(SyncEngineTest, ASecondSyncIsANoOpThatReadsNothing) {
   EXPECT_TRUE(again.plan.empty());
   EXPECT_TRUE(again.plan.conflicts.empty());
   EXPECT_EQ(again.hashed, 0u);
+}
+
+// A no-op leaves the baseline file alone (not even rewritten with the same bytes: no temp,
+// no fsync); a touch, which changes a stamp, rewrites it.
+TEST_F(SyncEngineTest, ANoOpSyncDoesNotRewriteTheBaseline) {
+  Put("/a", "x/1", "one");
+  std::string path = SyncOk().baseline_path;
+  uint64_t inode = env_.LinkStat(path).value().inode;
+  SyncOk();
+  EXPECT_EQ(env_.LinkStat(path).value().inode, inode);
+  ASSERT_TRUE(env_.SetModificationTime("/a/x/1", 5).ok());
+  SyncReport touched = SyncOk();
+  EXPECT_TRUE(touched.plan.empty());
+  EXPECT_NE(env_.LinkStat(path).value().inode, inode);
+  Baseline saved = LoadBaseline(&env_, path).value().value();
+  ASSERT_NE(saved.Find("x/1"), nullptr);
+  EXPECT_EQ(saved.Find("x/1")->a.mtime_ns, 5);
+}
+
+// A baseline of format 1 (text, older ferry) is used, and the next sync rewrites it as
+// format 2 even when nothing changed.
+TEST_F(SyncEngineTest, AFormat1BaselineIsReadAndRewrittenInFormat2) {
+  Put("/a", "f", "x");
+  Put("/b", "g", "y");
+  std::string path = SyncOk().baseline_path;
+  Baseline before = LoadBaseline(&env_, path).value().value();
+  ASSERT_TRUE(WriteFileAtomically(&env_, path, SerializeBaselineV1Text(before), 0600).ok());
+  SyncReport r = SyncOk();
+  EXPECT_TRUE(r.plan.empty());
+  EXPECT_EQ(r.hashed, 0u);  // the text baseline's stamps were understood
+  std::string bytes = ReadFileToString(&env_, path, 1 << 20).value();
+  EXPECT_TRUE(bytes.starts_with("ferry-sync-baseline 2\n"));
+  Baseline after = LoadBaseline(&env_, path).value().value();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after.records()[i].path, before.records()[i].path);
+    EXPECT_EQ(after.records()[i].hash, before.records()[i].hash);
+  }
 }
 
 TEST_F(SyncEngineTest, ChangesFlowBothWaysAndDeletionsAreBackedUp) {
