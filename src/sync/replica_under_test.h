@@ -1,0 +1,150 @@
+// ReplicaUnderTest: one kind of replica (a LocalReplica over MemEnv, a SpaceReplica over a
+// SQLite file in a temp dir) with what a test needs around it: the user's own edits, made
+// outside ferry (a text editor, another program writing the space), and the whole tree and
+// backup area read back without going through the replica under test. The same sync tests
+// then run over every kind and every pair of kinds.
+#ifndef FERRY_SYNC_REPLICA_UNDER_TEST_H_
+#define FERRY_SYNC_REPLICA_UNDER_TEST_H_
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "base/file_util.h"
+#include "base/mem_env.h"
+#include "base/path.h"
+#include "sync/local_replica.h"
+#include "sync/space_db.h"
+#include "sync/space_replica.h"
+#include "sync/sync_test_util.h"
+
+namespace ferry::sync::testing {
+
+enum class ReplicaKind { kLocal, kSpace };
+
+inline std::string_view ReplicaKindName(ReplicaKind kind) {
+  return kind == ReplicaKind::kLocal ? "local" : "space";
+}
+
+class ReplicaUnderTest {
+ public:
+  virtual ~ReplicaUnderTest() = default;
+  virtual Replica* replica() = 0;
+  // The user writes `bytes` at `path` with that mtime, in place where the kind allows it.
+  virtual void Put(const std::string& path, const std::string& bytes, int64_t mtime_ns) = 0;
+  // The user deletes the file at `path`.
+  virtual void Remove(const std::string& path) = 0;
+  // path -> "f:<bytes>", "l:<target>" or "d", outside the backup area (as testing::Tree).
+  virtual std::map<std::string, std::string> Tree() = 0;
+  // The bytes of every file in the backup area.
+  virtual std::multiset<std::string> Backups() = 0;
+};
+
+class LocalUnderTest : public ReplicaUnderTest {
+ public:
+  LocalUnderTest(MemEnv* env, std::string root)
+      : env_(env), root_(std::move(root)), replica_(env, root_) {
+    EXPECT_TRUE(CreateDirs(env_, root_).ok());
+  }
+  Replica* replica() override { return &replica_; }
+  void Put(const std::string& path, const std::string& bytes, int64_t mtime_ns) override {
+    PutFile(env_, root_, path, bytes);
+    EXPECT_TRUE(env_->SetModificationTime(JoinPath(root_, path), mtime_ns).ok());
+  }
+  void Remove(const std::string& path) override {
+    EXPECT_TRUE(env_->RemoveFile(JoinPath(root_, path)).ok());
+  }
+  std::map<std::string, std::string> Tree() override { return testing::Tree(env_, root_); }
+  std::multiset<std::string> Backups() override {
+    std::map<std::string, std::string> all;
+    Collect(env_, JoinPath(root_, std::string(kTrashDirName)), "", false, &all);
+    std::multiset<std::string> out;
+    for (const auto& [path, what] : all) {
+      if (what.starts_with("f:")) out.insert(what.substr(2));
+    }
+    return out;
+  }
+
+ private:
+  MemEnv* env_;
+  std::string root_;
+  LocalReplica replica_;
+};
+
+// The space's file is created (empty, with the schema) up front; the user's edits and the
+// read-back go through a second connection, as another program's would.
+class SpaceUnderTest : public ReplicaUnderTest {
+ public:
+  explicit SpaceUnderTest(const std::string& db_path) {
+    Result<std::unique_ptr<SpaceDb>> db = SpaceDb::Open(db_path, /*create=*/true);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (db.ok()) user_ = std::move(db).value();
+    Result<std::unique_ptr<SpaceReplica>> r = SpaceReplica::Open(Env::Default(), db_path);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) replica_ = std::move(r).value();
+  }
+  Replica* replica() override { return replica_.get(); }
+  void Put(const std::string& path, const std::string& bytes, int64_t mtime_ns) override {
+    Status s = user_->InTransaction([&]() -> Status {
+      FERRY_ASSIGN_OR_RETURN(
+          auto put, user_->Prepare("INSERT INTO documents (space_path, content, updated_at) "
+                                   "VALUES (?1, ?2, ?3) ON CONFLICT (space_path) DO UPDATE SET "
+                                   "content = excluded.content, updated_at = excluded.updated_at"));
+      put->Bind(1, path).BindBlob(2, bytes).Bind(3, mtime_ns);
+      return put->Step().status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  void Remove(const std::string& path) override {
+    Status s = user_->InTransaction([&]() -> Status {
+      FERRY_ASSIGN_OR_RETURN(auto del,
+                             user_->Prepare("DELETE FROM documents WHERE space_path = ?1"));
+      del->Bind(1, path);
+      return del->Step().status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  std::map<std::string, std::string> Tree() override { return Rows(/*trash=*/false); }
+  std::multiset<std::string> Backups() override {
+    std::multiset<std::string> out;
+    for (const auto& [path, what] : Rows(/*trash=*/true)) {
+      if (what.starts_with("f:")) out.insert(what.substr(2));
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::string, std::string> Rows(bool trash) {
+    std::map<std::string, std::string> out;
+    auto rows = user_->Prepare("SELECT space_path, kind, content FROM documents");
+    EXPECT_TRUE(rows.ok());
+    if (!rows.ok()) return out;
+    while ((*rows)->Step().value_or(false)) {
+      std::string path = (*rows)->Text(0);
+      bool in_trash = path == kTrashDirName || path.starts_with(std::string(kTrashDirName) + "/");
+      if (in_trash != trash) continue;
+      std::string kind = (*rows)->Text(1);
+      out[path] = kind == "dir" ? "d" : (kind == "symlink" ? "l:" : "f:") + (*rows)->Text(2);
+    }
+    return out;
+  }
+
+  std::unique_ptr<SpaceDb> user_;
+  std::unique_ptr<SpaceReplica> replica_;
+};
+
+// A replica of `kind` named `name`: /<name> on `env`, or <temp_dir>/<name>.db.
+inline std::unique_ptr<ReplicaUnderTest> NewReplicaUnderTest(ReplicaKind kind, MemEnv* env,
+                                                             const std::string& temp_dir,
+                                                             const std::string& name) {
+  if (kind == ReplicaKind::kLocal) return std::make_unique<LocalUnderTest>(env, "/" + name);
+  return std::make_unique<SpaceUnderTest>(temp_dir + "/" + name + ".db");
+}
+
+}  // namespace ferry::sync::testing
+
+#endif  // FERRY_SYNC_REPLICA_UNDER_TEST_H_
