@@ -38,6 +38,8 @@ class ReplicaUnderTest {
   virtual void Put(const std::string& path, const std::string& bytes, int64_t mtime_ns) = 0;
   // The user deletes the file at `path`.
   virtual void Remove(const std::string& path) = 0;
+  // Everything gone, backups included, so one replica serves many cases.
+  virtual void Reset() = 0;
   // path -> "f:<bytes>", "l:<target>" or "d", outside the backup area (as testing::Tree).
   virtual std::map<std::string, std::string> Tree() = 0;
   // The bytes of every file in the backup area.
@@ -57,6 +59,10 @@ class LocalUnderTest : public ReplicaUnderTest {
   }
   void Remove(const std::string& path) override {
     EXPECT_TRUE(env_->RemoveFile(JoinPath(root_, path)).ok());
+  }
+  void Reset() override {
+    EXPECT_TRUE(RemoveTree(env_, root_).ok());
+    EXPECT_TRUE(CreateDirs(env_, root_).ok());
   }
   std::map<std::string, std::string> Tree() override { return testing::Tree(env_, root_); }
   std::multiset<std::string> Backups() override {
@@ -82,10 +88,15 @@ class SpaceUnderTest : public ReplicaUnderTest {
   explicit SpaceUnderTest(const std::string& db_path) {
     Result<std::unique_ptr<SpaceDb>> db = SpaceDb::Open(db_path, /*create=*/true);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
-    if (db.ok()) user_ = std::move(db).value();
+    if (!db.ok()) return;
+    user_ = std::move(db).value();
     Result<std::unique_ptr<SpaceReplica>> r = SpaceReplica::Open(Env::Default(), db_path);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (r.ok()) replica_ = std::move(r).value();
+    if (!r.ok()) return;
+    replica_ = std::move(r).value();
+    // The table makes hundreds of spaces; their durability is SpaceReplicaTest's business.
+    EXPECT_TRUE(user_->TEST_SkipFsync().ok());
+    EXPECT_TRUE(replica_->TEST_SkipFsync().ok());
   }
   Replica* replica() override { return replica_.get(); }
   void Put(const std::string& path, const std::string& bytes, int64_t mtime_ns) override {
@@ -104,6 +115,13 @@ class SpaceUnderTest : public ReplicaUnderTest {
       FERRY_ASSIGN_OR_RETURN(auto del,
                              user_->Prepare("DELETE FROM documents WHERE space_path = ?1"));
       del->Bind(1, path);
+      return del->Step().status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  void Reset() override {
+    Status s = user_->InTransaction([&]() -> Status {
+      FERRY_ASSIGN_OR_RETURN(auto del, user_->Prepare("DELETE FROM documents"));
       return del->Step().status();
     });
     EXPECT_TRUE(s.ok()) << s.ToString();

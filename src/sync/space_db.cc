@@ -36,8 +36,8 @@ SpaceStatement& SpaceStatement::Bind(int index, std::string_view text) {
 
 SpaceStatement& SpaceStatement::BindBlob(int index, std::string_view bytes) {
   // A zero-length blob, not NULL, for an empty document (data() may be null).
-  sqlite3_bind_blob(stmt_, index, bytes.empty() ? "" : bytes.data(),
-                    static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_blob(stmt_, index, bytes.empty() ? "" : bytes.data(), static_cast<int>(bytes.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 
@@ -77,8 +77,8 @@ Result<std::unique_ptr<SpaceDb>> SpaceDb::Open(const std::string& path, bool cre
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    Status s = Status::IoError("space " + path + ": open: " +
-                               (db != nullptr ? sqlite3_errmsg(db) : "out of memory") +
+    Status s = Status::IoError("space " + path +
+                               ": open: " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory") +
                                " (check that its directory exists and is writable)");
     sqlite3_close(db);
     return s;
@@ -146,10 +146,9 @@ Status SpaceDb::Recognize() {
                          Prepare("SELECT value FROM ferry_space WHERE key = 'version'"));
   FERRY_ASSIGN_OR_RETURN(bool has_version, version->Step());
   if (!has_version || version->Text(0) != std::to_string(kSpaceVersion)) {
-    return Status::InvalidArgument("space " + path_ + ": ferry space version " +
-                                   (has_version ? version->Text(0) : "?") +
-                                   ", this ferry reads version " +
-                                   std::to_string(kSpaceVersion) + "; upgrade ferry");
+    return Status::InvalidArgument(
+        "space " + path_ + ": ferry space version " + (has_version ? version->Text(0) : "?") +
+        ", this ferry reads version " + std::to_string(kSpaceVersion) + "; upgrade ferry");
   }
   return Status::OK();
 }
@@ -158,8 +157,7 @@ Result<std::unique_ptr<SpaceStatement>> SpaceDb::Prepare(const char* sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
       sqlite3_finalize(stmt);
       return Error("prepare");
     }

@@ -73,6 +73,10 @@ class SpaceDb {
   // Test hook: runs inside every transaction just before its COMMIT.
   void TEST_SetBeforeCommit(std::function<void()> hook) { before_commit_ = std::move(hook); }
 
+  // Test hook: no fsync from this connection (PRAGMA synchronous=OFF), for the logic tests
+  // that create hundreds of spaces; durability has its own tests, which never call this.
+  Status TEST_SkipFsync() { return Exec("PRAGMA synchronous=OFF"); }
+
   const std::string& path() const { return path_; }
 
  private:

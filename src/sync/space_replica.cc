@@ -16,12 +16,13 @@ constexpr uint32_t kImpliedDirMode = 0755;
 
 // The columns every entry is built from; the size is the content's bytes even when another
 // program stored TEXT (length() alone would count characters).
-#define FERRY_SPACE_COLUMNS                                                                 \
-  "space_path, id, kind, "                                                                  \
+#define FERRY_SPACE_COLUMNS                                                                   \
+  "space_path, id, kind, "                                                                    \
   "CASE typeof(content) WHEN 'blob' THEN length(content) ELSE length(CAST(content AS BLOB)) " \
   "END, updated_at, mode, CASE kind WHEN 'symlink' THEN content END"
 
-const char* const kSelectOne = "SELECT " FERRY_SPACE_COLUMNS " FROM documents WHERE space_path = ?1";
+const char* const kSelectOne =
+    "SELECT " FERRY_SPACE_COLUMNS " FROM documents WHERE space_path = ?1";
 // Outside the backup area (.ferry-trash and below; '0' is the byte after '/').
 const char* const kSelectLive = "SELECT " FERRY_SPACE_COLUMNS
                                 " FROM documents WHERE NOT (space_path = '.ferry-trash' OR "
@@ -157,6 +158,12 @@ Status SpaceReplica::TEST_SetBeforeCommit(std::function<void()> hook) {
   return Status::OK();
 }
 
+Status SpaceReplica::TEST_SkipFsync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  FERRY_RETURN_IF_ERROR(MaybeOpen(/*create=*/true));
+  return db_->TEST_SkipFsync();
+}
+
 Status SpaceReplica::CheckPath(const std::string& path) const {
   if (IsValidReplicaPath(path)) return Status::OK();
   return Status::InvalidArgument("sync path '" + path + "' in space " + db_path_ +
@@ -206,8 +213,8 @@ Status SpaceReplica::ListWhere(bool trash, const std::function<Status(ReplicaEnt
         if (dirs.count(parent) != 0) continue;
         FERRY_ASSIGN_OR_RETURN(ReplicaEntry p, Lookup(parent));
         if (p.kind != EntryKind::kDir) {
-          return Status::Corruption("space " + db_path_ + ": document " + e.path +
-                                    " is inside " + parent +
+          return Status::Corruption("space " + db_path_ + ": document " + e.path + " is inside " +
+                                    parent +
                                     ", which is not a directory; rename or remove one of them");
         }
         dirs.insert(parent);
@@ -358,16 +365,14 @@ Status SpaceReplica::RemoveDir(const std::string& path) {
   FERRY_RETURN_IF_ERROR(MaybeOpen(/*create=*/false));
   FERRY_ASSIGN_OR_RETURN(ReplicaEntry e, Lookup(path));
   if (e.kind != EntryKind::kDir) {
-    return Status::InvalidArgument("rmdir " + path + " in space " + db_path_ +
-                                   ": not a directory");
+    return Status::InvalidArgument("rmdir " + path + " in space " + db_path_ + ": not a directory");
   }
   return db_->InTransaction([&]() -> Status {
     FERRY_ASSIGN_OR_RETURN(auto under, db_->Prepare(kAnyUnder));
     under->Bind(1, path + "/").Bind(2, path + "0");
     FERRY_ASSIGN_OR_RETURN(bool has_children, under->Step());
     if (has_children) {
-      return Status::IoError("rmdir " + path + " in space " + db_path_ +
-                             ": directory not empty");
+      return Status::IoError("rmdir " + path + " in space " + db_path_ + ": directory not empty");
     }
     under.reset();
     FERRY_ASSIGN_OR_RETURN(auto del, db_->Prepare(kDelete));

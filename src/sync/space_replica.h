@@ -73,6 +73,8 @@ class SpaceReplica : public Replica {
   // Test hook: runs inside every write transaction just before its COMMIT (a crash there must
   // leave the old version). Opens the database if it is not open yet.
   Status TEST_SetBeforeCommit(std::function<void()> hook);
+  // Test hook: SpaceDb::TEST_SkipFsync. Opens the database if it is not open yet.
+  Status TEST_SkipFsync();
 
  private:
   SpaceReplica(Env* env, std::string db_path) : env_(env), db_path_(std::move(db_path)) {}

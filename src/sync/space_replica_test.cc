@@ -148,9 +148,9 @@ TEST_F(SpaceReplicaTest, WriteFileRefusesBytesThatAreNotTheExpectedVersion) {
   StringSource src("changed meanwhile");
   Status s = replica_->WriteFile("a", &src, WriteMeta{1, 0644, HashBytes("what the plan saw")});
   EXPECT_EQ(s.code(), StatusCode::kConflict);
-  EXPECT_EQ(s.message(),
-            "write a in space " + db_path_ + ": the source changed while it was copied; not "
-                                             "replaced");
+  EXPECT_EQ(s.message(), "write a in space " + db_path_ +
+                             ": the source changed while it was copied; not "
+                             "replaced");
   EXPECT_EQ(ReadAll(replica_.get(), "a"), "old");
 }
 
@@ -234,8 +234,8 @@ TEST_F(SpaceReplicaTest, RenamingADirectoryMovesEverythingUnderItButNotItsNeighb
   uint64_t y = replica_->Stat("dir/sub/y").value().inode;
   ASSERT_TRUE(replica_->Rename("dir", "moved/here").ok());
   std::map<std::string, std::string> want = {
-      {"dir-other", "file 9"},        {"dir0", "file 13"},          {"moved", "dir"},
-      {"moved/here", "dir"},          {"moved/here/sub", "dir"},    {"moved/here/sub/y", "file 1"},
+      {"dir-other", "file 9"},   {"dir0", "file 13"},       {"moved", "dir"},
+      {"moved/here", "dir"},     {"moved/here/sub", "dir"}, {"moved/here/sub/y", "file 1"},
       {"moved/here/x", "file 1"}};
   EXPECT_EQ(Listing(replica_.get()), want);
   EXPECT_EQ(replica_->Stat("moved/here/sub/y").value().inode, y);
@@ -274,11 +274,12 @@ TEST_F(SpaceReplicaTest, CreateAndRemoveDir) {
   EXPECT_TRUE(replica_->Stat("x").status().IsNotFound());
   Write("file", "f");
   Status over_file = replica_->CreateDir("file", 0755);
-  EXPECT_EQ(over_file.message(), "mkdir file in space " + db_path_ + ": exists and is not a directory");
+  EXPECT_EQ(over_file.message(),
+            "mkdir file in space " + db_path_ + ": exists and is not a directory");
   StringSource src("x");
   Status into_file = replica_->WriteFile("file/inner", &src, WriteMeta{});
-  EXPECT_EQ(into_file.message(), "write file/inner in space " + db_path_ +
-                                     ": file exists and is not a directory");
+  EXPECT_EQ(into_file.message(),
+            "write file/inner in space " + db_path_ + ": file exists and is not a directory");
   ASSERT_TRUE(replica_->CreateDir("dir", 0755).ok());
   StringSource over_dir("x");
   EXPECT_EQ(replica_->WriteFile("dir", &over_dir, WriteMeta{}).message(),
@@ -330,8 +331,9 @@ TEST_F(SpaceReplicaTest, AFileThatIsNotASpaceIsRefusedAndLeftAlone) {
                 "space or a new file");
 
   auto a_dir = NewSpaceReplica(Env::Default(), dir_.path());
-  EXPECT_EQ(a_dir.status().message(),
-            "space " + dir_.path() + ": is a directory; a space is a database file (space:FILE.db)");
+  EXPECT_EQ(
+      a_dir.status().message(),
+      "space " + dir_.path() + ": is a directory; a space is a database file (space:FILE.db)");
 }
 
 TEST_F(SpaceReplicaTest, AnEmptyDatabaseFileBecomesASpace) {

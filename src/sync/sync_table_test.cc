@@ -10,9 +10,9 @@
 #include <tuple>
 
 #include "base/mem_env.h"
+#include "support/temp_dir.h"
 #include "sync/replica_under_test.h"
 #include "sync/sync_engine.h"
-#include "support/temp_dir.h"
 
 namespace ferry::sync {
 namespace {
@@ -51,7 +51,7 @@ struct Outcome {
 struct Row {
   ChangeState a;
   ChangeState b;
-  bool equal;  // where B wrote: the same bytes as A ("va") or others ("vbbb")
+  bool equal;    // where B wrote: the same bytes as A ("va") or others ("vbbb")
   Outcome want;  // under every policy; tree_a null: a conflict (kConflictOutcome)
 };
 
@@ -115,10 +115,10 @@ void Change(ReplicaUnderTest* side, ChangeState state, const std::string& bytes,
   if (state == S::kDeleted) side->Remove("notes.md");
 }
 
-Result<SyncReport> Sync(MemEnv* env, ReplicaUnderTest* a, ReplicaUnderTest* b,
-                        ConflictPolicy policy, int64_t started_at_ns) {
+Result<SyncReport> Sync(MemEnv* env, const std::string& state_dir, ReplicaUnderTest* a,
+                        ReplicaUnderTest* b, ConflictPolicy policy, int64_t started_at_ns) {
   SyncOptions options;
-  options.state_dir = "/state";
+  options.state_dir = state_dir;
   options.force = true;  // one file deleted of one is 100%: the table is not about the guard
   options.reconcile.policy = policy;
   options.reconcile.started_at_ns = started_at_ns;
@@ -129,7 +129,12 @@ class SyncTableTest : public ::testing::TestWithParam<std::tuple<ReplicaKind, Re
 
 TEST_P(SyncTableTest, EveryThreeWayCaseUnderEveryPolicy) {
   auto [kind_a, kind_b] = GetParam();
+  // One pair of replicas for every case (emptied in between): a space is a database file,
+  // and making hundreds of them would cost more than the whole table.
   ferry::testing::TempDir dir;
+  MemEnv env;
+  auto a = NewReplicaUnderTest(kind_a, &env, dir.path(), "a");
+  auto b = NewReplicaUnderTest(kind_b, &env, dir.path(), "b");
   int n = 0;
   for (const Row& row : kTable) {
     for (ConflictPolicy policy : kPolicies) {
@@ -138,18 +143,18 @@ TEST_P(SyncTableTest, EveryThreeWayCaseUnderEveryPolicy) {
                          (row.equal ? "equal" : "different") + ", policy " +
                          std::string(ConflictPolicyName(policy));
       SCOPED_TRACE(what);
-      MemEnv env;
-      ++n;
-      auto a = NewReplicaUnderTest(kind_a, &env, dir.path(), "a" + std::to_string(n));
-      auto b = NewReplicaUnderTest(kind_b, &env, dir.path(), "b" + std::to_string(n));
+      a->Reset();
+      b->Reset();
+      std::string state = "/state/" + std::to_string(++n);  // a fresh baseline
       if (row.a == S::kUnchanged || row.a == S::kModified || row.a == S::kDeleted) {
         a->Put("notes.md", "base", 100 * kSecond);
-        Result<SyncReport> first = Sync(&env, a.get(), b.get(), policy, kStart - 3600 * kSecond);
+        Result<SyncReport> first =
+            Sync(&env, state, a.get(), b.get(), policy, kStart - 3600 * kSecond);
         ASSERT_TRUE(first.ok()) << first.status().ToString();
       }
       Change(a.get(), row.a, "va", 300 * kSecond);
       Change(b.get(), row.b, row.equal ? "va" : "vbbb", 200 * kSecond);
-      Result<SyncReport> r = Sync(&env, a.get(), b.get(), policy, kStart);
+      Result<SyncReport> r = Sync(&env, state, a.get(), b.get(), policy, kStart);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       Outcome want = row.want.tree_a != nullptr ? row.want : kConflictOutcome.at(policy);
       EXPECT_EQ(Render(a->Tree()), want.tree_a);
@@ -157,7 +162,7 @@ TEST_P(SyncTableTest, EveryThreeWayCaseUnderEveryPolicy) {
       EXPECT_EQ(Render(a->Backups()), want.backups_a);
       EXPECT_EQ(Render(b->Backups()), want.backups_b);
       // The baseline now agrees with both trees: a second sync has nothing to do.
-      Result<SyncReport> again = Sync(&env, a.get(), b.get(), policy, kStart + kSecond);
+      Result<SyncReport> again = Sync(&env, state, a.get(), b.get(), policy, kStart + kSecond);
       ASSERT_TRUE(again.ok()) << again.status().ToString();
       EXPECT_TRUE(again->plan.actions.empty());
     }
