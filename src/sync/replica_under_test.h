@@ -40,6 +40,14 @@ class ReplicaUnderTest {
   virtual void Remove(const std::string& path) = 0;
   // Everything gone, backups included, so one replica serves many cases.
   virtual void Reset() = 0;
+  // The user renames a file (to a free path in an existing directory), keeping its inode.
+  virtual void Rename(const std::string& from, const std::string& to) = 0;
+  // The user sets the mtime of `path` without changing its bytes.
+  virtual void Touch(const std::string& path, int64_t mtime_ns) = 0;
+  // The user makes the directory `path` (its parent exists); nothing when it exists.
+  virtual void MakeDir(const std::string& path) = 0;
+  // The user removes the directory `path` when it is empty; nothing otherwise.
+  virtual void RemoveDirIfEmpty(const std::string& path) = 0;
   // path -> "f:<bytes>", "l:<target>" or "d", outside the backup area (as testing::Tree).
   virtual std::map<std::string, std::string> Tree() = 0;
   // The bytes of every file in the backup area.
@@ -63,6 +71,18 @@ class LocalUnderTest : public ReplicaUnderTest {
   void Reset() override {
     EXPECT_TRUE(RemoveTree(env_, root_).ok());
     EXPECT_TRUE(CreateDirs(env_, root_).ok());
+  }
+  void Rename(const std::string& from, const std::string& to) override {
+    EXPECT_TRUE(env_->Rename(JoinPath(root_, from), JoinPath(root_, to)).ok());
+  }
+  void Touch(const std::string& path, int64_t mtime_ns) override {
+    EXPECT_TRUE(env_->SetModificationTime(JoinPath(root_, path), mtime_ns).ok());
+  }
+  void MakeDir(const std::string& path) override {
+    EXPECT_TRUE(CreateDirs(env_, JoinPath(root_, path)).ok());
+  }
+  void RemoveDirIfEmpty(const std::string& path) override {
+    IgnoreError(env_->RemoveDir(JoinPath(root_, path)), "not empty: the user's rmdir fails");
   }
   std::map<std::string, std::string> Tree() override { return testing::Tree(env_, root_); }
   std::multiset<std::string> Backups() override {
@@ -111,13 +131,22 @@ class SpaceUnderTest : public ReplicaUnderTest {
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
   void Remove(const std::string& path) override {
-    Status s = user_->InTransaction([&]() -> Status {
-      FERRY_ASSIGN_OR_RETURN(auto del,
-                             user_->Prepare("DELETE FROM documents WHERE space_path = ?1"));
-      del->Bind(1, path);
-      return del->Step().status();
-    });
-    EXPECT_TRUE(s.ok()) << s.ToString();
+    Sql("DELETE FROM documents WHERE space_path = ?1", path);
+  }
+  void Rename(const std::string& from, const std::string& to) override {
+    Sql("UPDATE documents SET space_path = ?2 WHERE space_path = ?1", from, to);
+  }
+  void Touch(const std::string& path, int64_t mtime_ns) override {
+    Sql("UPDATE documents SET updated_at = ?2 WHERE space_path = ?1", path, mtime_ns);
+  }
+  void MakeDir(const std::string& path) override {
+    Sql("INSERT OR IGNORE INTO documents (space_path, kind, updated_at) VALUES (?1, 'dir', 1)",
+        path);
+  }
+  void RemoveDirIfEmpty(const std::string& path) override {
+    Sql("DELETE FROM documents WHERE space_path = ?1 AND kind = 'dir' AND NOT EXISTS (SELECT 1 "
+        "FROM documents WHERE space_path >= ?1 || '/' AND space_path < ?1 || '0')",
+        path);
   }
   void Reset() override {
     Status s = user_->InTransaction([&]() -> Status {
@@ -136,6 +165,18 @@ class SpaceUnderTest : public ReplicaUnderTest {
   }
 
  private:
+  // Runs one statement with `path` as ?1 and `arg` (text or integer) as ?2, in a transaction.
+  template <typename Arg = std::string_view>
+  void Sql(const char* sql, const std::string& path, Arg arg = {}) {
+    Status s = user_->InTransaction([&]() -> Status {
+      FERRY_ASSIGN_OR_RETURN(auto stmt, user_->Prepare(sql));
+      stmt->Bind(1, path);
+      if (std::string_view(sql).find("?2") != std::string_view::npos) stmt->Bind(2, arg);
+      return stmt->Step().status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+
   std::map<std::string, std::string> Rows(bool trash) {
     std::map<std::string, std::string> out;
     auto rows = user_->Prepare("SELECT space_path, kind, content FROM documents");

@@ -91,6 +91,10 @@ Result<ReplicaEntry> EntryFromRow(const SpaceStatement& row) {
   }
   e.mtime_ns = row.Int(4);
   e.mode = static_cast<uint32_t>(row.Int(5));
+  // A directory another program stored took the column's default, 0644: without the search
+  // bits it could not be entered once synced to a disk. As `chmod +X`: searchable where
+  // readable.
+  if (e.kind == EntryKind::kDir) e.mode |= (e.mode & 0444) >> 2;
   return e;
 }
 

@@ -203,6 +203,9 @@ TEST_F(SpaceReplicaTest, DocumentsAnotherProgramWroteImplyTheirDirectories) {
   EXPECT_FALSE(replica_->RemoveDir("projects/ferry").ok());
   ASSERT_TRUE(replica_->CreateDir("projects/ferry", 0755).ok());
   EXPECT_NE(replica_->Stat("projects/ferry").value().inode, 0u);
+  // A directory row stored without a mode (0644 by default) is searchable where readable.
+  RunSql(db_path_, "INSERT INTO documents (space_path, kind, updated_at) VALUES ('d', 'dir', 1)");
+  EXPECT_EQ(replica_->Stat("d").value().mode, 0755u);
 }
 
 TEST_F(SpaceReplicaTest, ADocumentInsideAFileIsReportedAsDamage) {
