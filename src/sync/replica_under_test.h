@@ -189,6 +189,15 @@ class SpaceUnderTest : public ReplicaUnderTest {
       std::string kind = (*rows)->Text(1);
       out[path] = kind == "dir" ? "d" : (kind == "symlink" ? "l:" : "f:") + (*rows)->Text(2);
     }
+    // A document whose parent has no row implies that directory (docs/SYNC.md).
+    std::map<std::string, std::string> implied;
+    for (const auto& [path, what] : out) {
+      for (size_t slash = path.find('/'); slash != std::string::npos;
+           slash = path.find('/', slash + 1)) {
+        if (out.count(path.substr(0, slash)) == 0) implied[path.substr(0, slash)] = "d";
+      }
+    }
+    out.merge(implied);
     return out;
   }
 
