@@ -178,6 +178,11 @@ Result<RootState> SpaceReplica::GetRootState() {
   std::lock_guard<std::mutex> lock(mu_);
   FERRY_RETURN_IF_ERROR(MaybeOpen(/*create=*/false));
   if (!db_) return RootState::kMissing;
+  // An open connection keeps reading a file removed (or a drive unmounted) under it: the
+  // path, not the connection, says whether the space is there.
+  Result<FileInfo> info = env_->Stat(db_path_);
+  if (info.status().IsNotFound()) return RootState::kMissing;
+  FERRY_RETURN_IF_ERROR(info.status());
   FERRY_ASSIGN_OR_RETURN(auto any, db_->Prepare(kAnyLive));
   FERRY_ASSIGN_OR_RETURN(bool populated, any->Step());
   return populated ? RootState::kPopulated : RootState::kEmpty;

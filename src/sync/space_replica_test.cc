@@ -114,6 +114,9 @@ TEST_F(SpaceReplicaTest, RootStateSeesMissingEmptyAndPopulated) {
   EXPECT_EQ(replica_->GetRootState().value(), RootState::kPopulated);
   ASSERT_TRUE(replica_->MoveToBackup("a", ".ferry-trash/t/a").ok());
   EXPECT_EQ(replica_->GetRootState().value(), RootState::kEmpty);
+  // Removed under an open connection (or its drive unmounted): missing, not empty.
+  ASSERT_TRUE(Env::Default()->RemoveFile(db_path_).ok());
+  EXPECT_EQ(replica_->GetRootState().value(), RootState::kMissing);
 }
 
 TEST_F(SpaceReplicaTest, WriteCreatesParentsAndKeepsUpdatedAtAndMode) {
