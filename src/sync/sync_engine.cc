@@ -46,9 +46,11 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
   if (!options.force) {
     FERRY_RETURN_IF_ERROR(CheckDeleteLimit(report.plan, baseline, options.max_delete));
   }
+  if (options.on_plan) options.on_plan(report.plan);
   if (!options.dry_run) {
-    FERRY_ASSIGN_OR_RETURN(ExecuteResult executed, ExecutePlan(a, b, report.plan, baseline, a_seen,
-                                                               b_seen, reconcile.started_at_ns));
+    FERRY_ASSIGN_OR_RETURN(ExecuteResult executed,
+                           ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen,
+                                       reconcile.started_at_ns, options.execute));
     FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
     report.executed = std::move(executed);
   }
