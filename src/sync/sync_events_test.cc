@@ -18,7 +18,7 @@ TEST(SyncEventsTest, ConflictLineSaysTheWinnerOrNull) {
   c.note = "left untouched (policy manual)";
   EXPECT_EQ(ConflictEvent(c),
             R"({"event":"conflict","path":"c.md","policy":"manual","winner":null,)"
-            R"("note":"left untouched (policy manual)"})");
+            R"j("note":"left untouched (policy manual)"})j");
   c.policy = ConflictPolicy::kNewer;
   c.winner = Side::kB;
   c.note.clear();
