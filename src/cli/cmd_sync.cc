@@ -103,9 +103,12 @@ class SyncCommand : public Command {
     app->add_option("--plan-out", plan_out_, "Write the plan as JSON (for ferry sync apply)");
     app->add_option("--events", events_,
                     "Write JSON-lines events (docs/EVENTS.md) to FILE, or to stdout with -");
+    // One pattern per --exclude, so that "--exclude '*.tmp' A B" leaves A and B positional.
     app->add_option("--exclude", excludes_,
                     "Leave out paths matching PATTERN on both sides (repeatable; *, ?, **, "
-                    "/anchored, dir/)");
+                    "/anchored, dir/)")
+        ->allow_extra_args(false)
+        ->take_all();
     app->add_option("--max-delete", max_delete_,
                     "Refuse to delete more than N files, or N% of a side (default 50%)");
     app->add_flag("--force", force_, "Skip the safety checks (deletions, empty roots, baseline)");

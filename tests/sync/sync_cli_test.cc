@@ -277,7 +277,9 @@ TEST_F(SyncCliTest, ExcludedPathsAreNeitherCopiedNorDeleted) {
   WriteFile(a_ + "/x.tmp", "t");
   WriteFile(a_ + "/build/out.bin", "o");
   WriteFile(b_ + "/sub/build/b.bin", "b");
-  SyncOk({"--exclude", "*.tmp", "--exclude", "/build/"});
+  // Each --exclude takes one pattern: the replicas after it stay positional.
+  CommandResult r = Sync({"--exclude", "*.tmp", a_, b_, "--exclude", "/build/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(DirTree(b_), (TreeMap{{"keep.md", "f:k"},
                                   {"sub", "d"},
                                   {"sub/build", "d"},
