@@ -5,6 +5,8 @@ namespace ferry::cli {
 const std::vector<CommandSpec>& AllCommands() {
   static const std::vector<CommandSpec> kCommands = {
       {"pull", "Make a workspace match a catalog server's manifest", &NewPullCommand},
+      {"sync", "Make two directories agree, three-way, with conflict policies and backups",
+       &NewSyncCommand},
       {"audit", "Check (and with --heal, repair) a pulled workspace's invariants",
        &NewAuditCommand},
       {"serve", "Serve a catalog to `ferry pull` clients", &NewServeCommand},

@@ -27,8 +27,8 @@ Observed ObservedFrom(const ReplicaEntry& e, const ContentHash& hash) {
 
 class Executor {
  public:
-  Executor(Replica* a, Replica* b, int64_t started_at_ns)
-      : a_(a), b_(b), started_at_ns_(started_at_ns) {}
+  Executor(Replica* a, Replica* b, int64_t started_at_ns, std::string backup_dir)
+      : a_(a), b_(b), started_at_ns_(started_at_ns), backup_dir_(std::move(backup_dir)) {}
 
   // Runs one action; kCancelled stops the whole run.
   Result<ActionOutcome> Run(const SyncAction& act);
@@ -51,13 +51,14 @@ class Executor {
   Replica* a_;
   Replica* b_;
   int64_t started_at_ns_;
+  std::string backup_dir_;
   std::map<LandedKey, Landed> landed_;
 };
 
 Result<std::string> Executor::Backup(Replica* r, const std::string& path) const {
   std::string stamp = CompactUtcTime(started_at_ns_);
   for (int n = 0;; ++n) {
-    std::string candidate = std::string(kTrashDirName) + "/" + stamp +
+    std::string candidate = backup_dir_ + "/" + stamp +
                             (n == 0 ? "" : "." + std::to_string(n)) + "/" + path;
     Result<ReplicaEntry> taken = r->Stat(candidate);
     if (taken.status().IsNotFound()) return candidate;
@@ -294,11 +295,14 @@ Result<bool> CheckExpectation(Replica* replica, const std::string& path, const E
 
 Result<ExecuteResult> ExecutePlan(Replica* a, Replica* b, const SyncPlan& plan,
                                   const Baseline& baseline, const Observations& a_seen,
-                                  const Observations& b_seen, int64_t started_at_ns) {
+                                  const Observations& b_seen, int64_t started_at_ns,
+                                  const ExecuteOptions& options) {
   ExecuteResult out;
-  Executor executor(a, b, started_at_ns);
+  Executor executor(a, b, started_at_ns,
+                    options.backup_dir.empty() ? std::string(kTrashDirName) : options.backup_dir);
   for (const SyncAction& act : plan.actions) {
     FERRY_ASSIGN_OR_RETURN(ActionOutcome outcome, executor.Run(act));
+    if (options.on_action) options.on_action(act, outcome);
     switch (outcome.result) {
       case ActionResult::kDone:
         if (act.op == ActionOp::kRename) {

@@ -24,6 +24,8 @@
 #define FERRY_SYNC_EXECUTOR_H_
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "ferry/status.h"
@@ -56,16 +58,28 @@ struct ExecuteResult {
   uint64_t failed = 0;
 };
 
+// How ExecutePlan runs, beyond the plan itself.
+struct ExecuteOptions {
+  // Where backups go, relative to each replica's root: "<backup_dir>/<time>/<path>". Empty:
+  // kTrashDirName. A directory other than kTrashDirName must be hidden from the replica's
+  // listing by the caller (ExcludingReplica), or it would be synced.
+  std::string backup_dir;
+  // Called after each action with its outcome (progress, --events); may be empty.
+  std::function<void(const SyncAction&, const ActionOutcome&)> on_action;
+};
+
 // True when `path` on `replica` holds what `want` says: absent; or the same kind, and for a
 // file or link the same stamp, or failing that the same size and hash (read only then).
 Result<bool> CheckExpectation(Replica* replica, const std::string& path, const Expectation& want);
 
 // Applies `plan` (from Reconcile on `a_seen` / `b_seen` against `baseline`). Backups go under
-// BackupPathFor(path, started_at_ns), or, when that name is taken (two runs in one second),
-// ".ferry-trash/<time>.<n>/<path>" with the first free n.
+// BackupPathFor(path, started_at_ns) (with options.backup_dir in place of ".ferry-trash"), or,
+// when that name is taken (two runs in one second), "<backup dir>/<time>.<n>/<path>" with the
+// first free n.
 Result<ExecuteResult> ExecutePlan(Replica* a, Replica* b, const SyncPlan& plan,
                                   const Baseline& baseline, const Observations& a_seen,
-                                  const Observations& b_seen, int64_t started_at_ns);
+                                  const Observations& b_seen, int64_t started_at_ns,
+                                  const ExecuteOptions& options = {});
 
 }  // namespace ferry::sync
 

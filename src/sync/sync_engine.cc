@@ -91,6 +91,7 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
     FERRY_RETURN_IF_ERROR(CheckDeleteLimit(report.plan, baseline, options.max_delete));
   }
   phase_done(&report.phases.plan_ns);
+  if (options.on_plan) options.on_plan(report.plan);
   if (!options.dry_run) {
     if (NothingToCommit(a_seen, b_seen, report.plan, baseline_is_current)) {
       // A no-op: the baseline on disk already says exactly this, in the current format, so
@@ -102,7 +103,8 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
     } else {
       FERRY_ASSIGN_OR_RETURN(
           ExecuteResult executed,
-          ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen, reconcile.started_at_ns));
+          ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen, reconcile.started_at_ns,
+                      options.execute));
       phase_done(&report.phases.execute_ns);
       FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
       phase_done(&report.phases.commit_ns);

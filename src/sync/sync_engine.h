@@ -16,6 +16,7 @@
 #define FERRY_SYNC_SYNC_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -36,6 +37,10 @@ struct SyncOptions {
   bool dry_run = false;
   std::string state_dir;  // holds the baselines and locks; created if missing
   size_t hash_threads = 2;
+  ExecuteOptions execute;  // --backup-dir, the per-action callback
+  // Called once the plan is final (after the safety checks, before executing; also under
+  // dry_run); may be empty.
+  std::function<void(const SyncPlan&)> on_plan;
 };
 
 // Where a run's time went (monotonic clock), for the benchmark and --json: docs/SYNC.md
