@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "sync/local_replica.h"
+#include "sync/space_replica.h"
 
 namespace ferry::sync {
 namespace {
@@ -34,9 +35,9 @@ Result<ReplicaSpec> ParseReplicaSpec(std::string_view text, std::string_view cwd
   }
   ReplicaSpec spec;
   std::string_view location = text;
-  if (StartsWith(text, "space:")) {
+  if (StartsWith(text, kSpaceSpecPrefix)) {
     spec.kind = ReplicaKind::kSpace;
-    location.remove_prefix(6);
+    location.remove_prefix(kSpaceSpecPrefix.size());
     if (location.empty()) return bad("no database after space: (write space:FILE.db)");
   } else if (StartsWith(text, "local:")) {
     location.remove_prefix(6);
@@ -50,10 +51,7 @@ Result<std::unique_ptr<Replica>> OpenReplica(Env* env, std::string_view text,
                                              std::string_view cwd) {
   FERRY_ASSIGN_OR_RETURN(ReplicaSpec spec, ParseReplicaSpec(text, cwd));
   if (spec.kind == ReplicaKind::kSpace) {
-    // The lead wires NewSpaceReplica (sync/space_replica.h) here when it is merged.
-    return Status::NotSupported("replica '" + std::string(text) +
-                                "': document-space replicas are not built in this binary yet "
-                                "(sync two directories instead)");
+    return NewSpaceReplica(env, spec.location);
   }
   return std::unique_ptr<Replica>(std::make_unique<LocalReplica>(env, spec.location));
 }

@@ -58,13 +58,14 @@ TEST(ReplicaSpecTest, OpenReplicaGivesALocalReplicaWithItsId) {
   EXPECT_EQ((*r)->id(), "local:/a/b");
 }
 
-TEST(ReplicaSpecTest, OpenReplicaOfASpaceSaysItIsNotBuiltYet) {
-  MemEnv env;
-  Result<std::unique_ptr<Replica>> r = OpenReplica(&env, "space:n.db", "/a");
-  EXPECT_EQ(r.status().code(), StatusCode::kNotSupported);
-  EXPECT_EQ(r.status().message(),
-            "replica 'space:n.db': document-space replicas are not built in this binary yet "
-            "(sync two directories instead)");
+TEST(ReplicaSpecTest, OpenReplicaOfASpaceOpensTheDatabaseNamedRelativeToTheWorkingDir) {
+  MemEnv env;  // the file is missing: opening a space creates nothing until the first write
+  Result<std::unique_ptr<Replica>> r = OpenReplica(&env, "space:./n.db", "/a");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->id(), "space:/a/n.db");
+  Result<RootState> state = (*r)->GetRootState();
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(*state, RootState::kMissing);
 }
 
 }  // namespace

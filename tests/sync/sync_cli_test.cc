@@ -305,14 +305,41 @@ TEST_F(SyncCliTest, BadArgumentsAreOneLineUsageErrors) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(r.err.rfind("ferry: --conflict: ", 0), 0u) << r.err;
 
-  CommandResult space = Sync({"space:notes.db", b_});
-  EXPECT_EQ(space.exit_code, 2);
-  EXPECT_EQ(space.err,
-            "ferry: replica 'space:notes.db': document-space replicas are not built in this "
-            "binary yet (sync two directories instead)\n");
+  CommandResult rclone = Sync({"rclone:remote:x", b_});
+  EXPECT_EQ(rclone.exit_code, 2);
+  EXPECT_EQ(std::count(rclone.err.begin(), rclone.err.end(), '\n'), 1) << rclone.err;
 
   CommandResult absolute = SyncAB({"--backup-dir", "/tmp/x"});
   EXPECT_EQ(absolute.exit_code, 2);
+}
+
+TEST_F(SyncCliTest, ADocumentSpaceSyncsWithDirectoriesBothWays) {
+  WriteFile(a_ + "/notes/x.md", "x from a");
+  WriteFile(a_ + "/y.md", "y from a");
+  const std::string db = tmp_.Join("notes.db");
+
+  // A space that does not exist is a missing root, as an unmounted directory is.
+  CommandResult missing = Sync({a_, "space:notes.db"});
+  EXPECT_EQ(missing.exit_code, 5) << missing.err;
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(db));
+
+  ASSERT_TRUE(WriteFile(db, ""));  // an empty file becomes a new space
+  CommandResult into_space = Sync({a_, "space:notes.db"});
+  ASSERT_EQ(into_space.exit_code, 0) << into_space.err;
+
+  // What went into the space comes out into another directory, byte for byte.
+  CommandResult out_of_space = Sync({"space:notes.db", b_});
+  ASSERT_EQ(out_of_space.exit_code, 0) << out_of_space.err;
+  EXPECT_EQ(DirTree(b_), DirTree(a_));
+
+  // An edit on b travels through the space back to a.
+  WriteFile(b_ + "/y.md", "y edited on b, longer");
+  ASSERT_EQ(Sync({"space:notes.db", b_}).exit_code, 0);
+  CommandResult back = Sync({a_, "space:./notes.db"});  // the same space, spelled differently
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_EQ(ReadFile(a_ + "/y.md"), "y edited on b, longer");
+  EXPECT_EQ(ReadFile(a_ + "/notes/x.md"), "x from a");
 }
 
 }  // namespace
