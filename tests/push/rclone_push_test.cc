@@ -168,8 +168,6 @@ class RcloneSftpPushTest : public RclonePushTestBase {
             {"RCLONE_CONFIG_NAS_USER", target.substr(0, target.find('@'))},
             {"RCLONE_CONFIG_NAS_KEY_FILE", server_.client_key()},
             {"RCLONE_CONFIG_NAS_KNOWN_HOSTS_FILE", tmp_.Join("known_hosts")},
-            // The test's sshd has no sftp Subsystem line; rclone starts the server itself.
-            {"RCLONE_CONFIG_NAS_SERVER_COMMAND", "/usr/lib/openssh/sftp-server"},
             // Skip rclone's probing of the shell and of md5sum/sha1sum: three ssh sessions less
             // per command.
             {"RCLONE_CONFIG_NAS_SHELL_TYPE", "unix"},
