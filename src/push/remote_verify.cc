@@ -96,8 +96,7 @@ std::string RemoteSha256Command(const std::string& nas_path, const std::string& 
   return "if [ -d " + dir + " ]; then cd " + dir + " && sync -f . && find . -path " +
          ShellQuote("./" + cache_dir) + " -prune -o -path " +
          ShellQuote(std::string("./") + kRsyncPartialDir) +
-         " -prune -o -type f -printf '%P\\0' |"
-         " xargs -0r -P \"$(nproc 2>/dev/null || echo 1)\" -n 8 sha256sum --; fi";
+         " -prune -o -type f -printf '%P\\0' | xargs -0r sha256sum --; fi";
 }
 
 std::string RemoteListingCommand(const std::string& nas_path) {

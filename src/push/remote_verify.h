@@ -6,19 +6,13 @@
 //
 //   if [ -d 'NAS' ]; then cd 'NAS' && sync -f . &&
 //     find . -path './CACHE' -prune -o -path './.rsync-partial' -prune -o -type f -printf '%P\0' |
-//     xargs -0r -P "$(nproc 2>/dev/null || echo 1)" -n 8 sha256sum --; fi
+//     xargs -0r sha256sum --; fi
 //
 // - `sync -f .` first flushes the NAS filesystem (file data AND directory entries) to its
 //   disk, so what the pass then vouches for is durable: a NAS crash after cleanup loses
 //   nothing (rsync --fsync alone leaves the directory entries to the kernel's writeback).
 // - A missing NAS dir prints nothing and exits 0: every file is then missing, which fails the
 //   pass (the NAS copy went away), rather than an ssh error that would be retried as one.
-// - Hashing runs in parallel on the NAS: xargs starts one sha256sum per 8 files, as many at a
-//   time as the NAS has cores (nproc; 1 without it). Output order is not relied on (the
-//   comparison is by path). Each sha256sum writes its few lines in one write at exit, which a
-//   pipe keeps whole up to PIPE_BUF (4096 bytes, 8 lines of paths under ~440 bytes); should
-//   longer names ever interleave, the mangled line names no manifest file, so the pass FAILS
-//   (missing + extra), it never passes wrongly.
 // - sha256sum's output is GNU's format; names with '\\' or a newline come escaped and are
 //   parsed by src/base/checksum_list.h.
 // Outcome: missing or different files fail the pass (hash mismatch, with a one-line summary

@@ -59,8 +59,7 @@ TEST_F(RemoteVerifyTest, TheSshCommandSyncsThenHashesEveryFileButTheCacheDir) {
                 "ssh", "-i", "/keys/id", "-o", "BatchMode=yes", "-p", "22", "labuser@nas01",
                 "if [ -d '/srv/lab/EQ/P/Runs/Run_1' ]; then cd '/srv/lab/EQ/P/Runs/Run_1' && "
                 "sync -f . && find . -path './.ferry' -prune -o -path './.rsync-partial' "
-                "-prune -o -type f -printf '%P\\0' | xargs -0r -P \"$(nproc 2>/dev/null || echo "
-                "1)\" -n 8 sha256sum --; fi"}));
+                "-prune -o -type f -printf '%P\\0' | xargs -0r sha256sum --; fi"}));
 }
 
 TEST_F(RemoteVerifyTest, AllFilesMatchingPasses) {
