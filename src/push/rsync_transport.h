@@ -16,6 +16,14 @@
 //   (remote_verify.h), so a run is `verified` only with a durable NAS copy.
 // - --bwlimit is the limit in force when the transfer starts (bandwidth.h,
 //   RsyncBwlimitArgument); none when unlimited.
+// - Rate re-evaluation: rsync takes one fixed --bwlimit, so when the transport's limit changes
+//   with the time of day (an upload_mbps schedule with windows, a bwlimit timetable of more
+//   than one entry) and the request has an Env (`env`: its clock), the run's files are sent in
+//   batches of about `batch_bytes` (`--from0 --files-from=-`, the NUL-separated list on
+//   stdin), the rate in force re-read from the clock before each batch, and a last full pass
+//   (the plain command above, at the rate then in force) sends the cache dir and whatever
+//   the batches did not cover. A window that opens mid-run is honoured from the next batch.
+//   Without a time-dependent limit it stays one rsync (no batching cost).
 // - The cache dir goes too: the NAS copy carries checksums.sha256.
 // The command runs with a timeout, in its own process group (ssh dies with it on timeout or
 // cancel); a failure is classified by ClassifyRsync.
@@ -30,9 +38,11 @@
 #include <vector>
 
 #include "ferry/command_runner.h"
+#include "ferry/env.h"
 #include "push/bandwidth.h"
 #include "push/config.h"
 #include "push/remote_attempt.h"
+#include "push/run_manifest.h"
 
 namespace ferry::push {
 
@@ -43,14 +53,34 @@ struct RsyncPushRequest {
   std::string nas_path;  // on the NAS, absolute
   RateLimit rate;        // bytes per second; nullopt: no --bwlimit
   std::string home;      // for "~/" in the key and known_hosts paths
-  int64_t timeout_ms = 0;
+  int64_t timeout_ms = 0;  // per rsync command
+  // Rate re-evaluation (see above); unused unless the limit varies with the time of day.
+  Env* env = nullptr;  // the clock (NowUnixNanos) and the run's files (ListRunFiles)
+  std::string cache_dir = ".ferry";
+  uint64_t batch_bytes = uint64_t{256} << 20;
 };
+
+// The limit in force at `unix_seconds` local time: the bwlimit timetable, else the schedule.
+RateLimit RateInForce(const TransportConfig& transport, int64_t unix_seconds);
+// Whether that limit can change with the time of day.
+bool RateVariesOverTime(const TransportConfig& transport);
+
+// Groups the run's files (in order) into batches of at least `batch_bytes` (the last one may
+// be smaller); a file bigger than that is a batch alone. Pure.
+std::vector<std::vector<std::string>> PlanRsyncBatches(const std::vector<RunFile>& files,
+                                                       uint64_t batch_bytes);
+
+// One batch's argv: the command above with `--from0 --files-from=-` before -e.
+std::vector<std::string> RsyncBatchArgv(const TransportConfig& transport,
+                                        const RsyncPushRequest& request);
 
 // The argv above, exactly.
 std::vector<std::string> RsyncPushArgv(const TransportConfig& transport,
                                        const RsyncPushRequest& request);
 
-// Runs it. kDone means every file is on the NAS with its bytes fsynced.
+// Runs it (in batches when the rate varies and request.env is set; then request.rate is
+// ignored: each batch's rate comes from the clock). kDone means every file is on the NAS with
+// its bytes fsynced. A failed or cancelled batch ends the push with that batch's attempt.
 RemoteAttempt PushRunWithRsync(CommandRunner* runner, const TransportConfig& transport,
                                const RsyncPushRequest& request,
                                const std::atomic<bool>* cancel = nullptr);

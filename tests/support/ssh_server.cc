@@ -112,6 +112,8 @@ void SshServer::WriteConfig() {
             "PasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\n"
             "UsePAM no\n"
+            // rclone's sftp backend: the in-process server starts no login shell per session.
+            "Subsystem sftp internal-sftp\n"
             "LogLevel ERROR\n");
   // clang-format on
 }
