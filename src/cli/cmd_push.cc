@@ -17,6 +17,7 @@
 // The worker stops on SIGTERM / SIGINT: the running rsync / ssh is killed, its job goes back
 // to queued, and the process exits 0. FERRY_PUSH_NOW_OFFSET_SECONDS (tests only) moves the
 // worker's clock forward, so a backoff can be tested without waiting for it.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -53,7 +54,7 @@ using push::PushConfig;
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void OnStopSignal(int /*signo*/) { g_stop.store(true); }
+void OnStopSignal(int /*signo*/) { g_stop.store(true); }
 
 const char* GetEnvOrEmpty(const char* name) {
   const char* v = std::getenv(name);
@@ -375,7 +376,8 @@ class PushCommand : public Command {
     finish.kind = ProgressEvent::Kind::kFinish;
     finish.ok = s.ok();
     finish.message = s.ok() ? "" : s.message();
-    finish.summary.exit_status = s.ok() ? kExitOk : ExitCodeFor(s);
+    finish.summary = ProgressSummary{};
+    finish.summary->exit_status = s.ok() ? kExitOk : ExitCodeFor(s);
     sink->OnEvent(finish);
     sink.reset();
     if (events_file != nullptr && events_file != stdout) std::fclose(events_file);

@@ -90,7 +90,11 @@ TEST_F(PushWorkerTest, EnqueueOfABlockedRunIsAConflictAndMarksCreationJson) {
   Result<EnqueueOutcome> r = EnqueueRun(&env_, queue_.get(), config_, bad);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kConflict);
-  EXPECT_EQ(r.status().message(), "X");
+  EXPECT_EQ(r.status().message(),
+            "run /data/lab/EQ/P1/Runs/Run_<date> is blocked by the Pre-Sync Gate: "
+            "unresolved_placeholder: 'Run_<date>' has an unresolved <placeholder>; fill it in "
+            "and rename the directory (and 1 more finding(s)); or add a validation override to "
+            "its creation.json");
   EXPECT_EQ(Read(bad + "/.ferry/creation.json"),
             "{\n  \"operator\": \"ana\",\n  \"sync_status\": \"blocked_by_validation\"\n}\n");
   EXPECT_FALSE(queue_->FindByRunPath(bad)->has_value());
@@ -152,7 +156,10 @@ TEST_F(PushWorkerTest, AnOverrideRevokedAfterEnqueueStopsThePushAtPick) {
   ASSERT_TRUE(RunOnce().ok());
   Job job = JobOf(con);
   EXPECT_EQ(job.state, JobState::kFailed);
-  EXPECT_EQ(job.last_error, "X");
+  EXPECT_EQ(job.last_error,
+            "fatal: run /data/lab/EQ/CON/Runs/Run_1 is blocked by the Pre-Sync Gate: "
+            "reserved_name: 'CON' is a reserved name on Windows (CON, PRN, AUX, NUL, COM1-9, "
+            "LPT1-9); rename it; or add a validation override to its creation.json");
   EXPECT_NE(Read(con + "/.ferry/creation.json").find("\"sync_status\": \"blocked_by_validation\""),
             std::string::npos);
   EXPECT_FALSE(Exists("/nas/lab/EQ/CON"));
