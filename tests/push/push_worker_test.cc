@@ -17,10 +17,15 @@
 #include <vector>
 
 #include "ferry/command_runner.h"
+// ssh_server.h first: it names ferry::CommandResult unqualified inside ferry::testing, which
+// resolves to run_command.h's ferry::testing::CommandResult when that is seen first (an ODR
+// clash that crashes the sshd thread).
+#include "support/ssh_server.h"
+// (blank line keeps clang-format from re-sorting)
+
 #include "support/child_process.h"
 #include "support/ferry_binary.h"
 #include "support/run_command.h"
-#include "support/ssh_server.h"
 #include "support/temp_dir.h"
 
 namespace ferry {
@@ -125,7 +130,7 @@ TEST_F(PushCommandTest, EnqueueThenWorkerOnceTakesTheRunToCleaned) {
   EXPECT_FALSE(fs::exists(run_ + "/meta.json"));
   EXPECT_TRUE(fs::exists(run_ + "/.ferry/checksums.sha256"));
   const std::string events = ReadFile(tmp_.Join("events.jsonl"));
-  EXPECT_EQ(events.substr(0, 38), "{\"event\":\"started\",\"operation\":\"push\"");
+  EXPECT_EQ(events.substr(0, 37), "{\"event\":\"started\",\"operation\":\"push\"");
   EXPECT_NE(events.find("\"message\":\"job 1 cleanup_eligible -> cleaned: " + run_),
             std::string::npos)
       << events;
