@@ -101,9 +101,9 @@ std::string JobTable(const std::vector<Job>& jobs) {
                 "ATTEMPTS", "PASSES", "RUN");
   out += line;
   for (const Job& j : jobs) {
-    std::snprintf(line, sizeof line, "%-5lld %-16s %-14s %8d %6d  ",
-                  static_cast<long long>(j.id), std::string(push::JobStateName(j.state)).c_str(),
-                  j.equipment_id.c_str(), j.attempts, j.verify_passes);
+    std::snprintf(line, sizeof line, "%-5lld %-16s %-14s %8d %6d  ", static_cast<long long>(j.id),
+                  std::string(push::JobStateName(j.state)).c_str(), j.equipment_id.c_str(),
+                  j.attempts, j.verify_passes);
     out += line + j.run_path + "\n";
     if (!j.last_error.empty()) out += "      last error: " + j.last_error + "\n";
   }
@@ -190,9 +190,9 @@ class PushCommand : public Command {
         std::fprintf(stderr, "ferry: %s\n", r.status().message().c_str());
         const int c = ExitCodeFor(r.status());
         if (code == kExitOk || c == kExitNeedsHuman) code = c;
-        if (global.json) out.push_back({{"run_path", AbsolutePath(run)},
-                                        {"error", r.status().message()},
-                                        {"exit_code", c}});
+        if (global.json)
+          out.push_back(
+              {{"run_path", AbsolutePath(run)}, {"error", r.status().message()}, {"exit_code", c}});
         continue;
       }
       for (const push::GateFinding& f : r->verdict.soft) {
@@ -202,8 +202,8 @@ class PushCommand : public Command {
         out.push_back(JobJson(r->job));
       } else {
         std::printf("job %lld %s: %s -> %s\n", static_cast<long long>(r->job.id),
-                    std::string(push::JobStateName(r->job.state)).c_str(),
-                    r->job.run_path.c_str(), r->job.nas_path.c_str());
+                    std::string(push::JobStateName(r->job.state)).c_str(), r->job.run_path.c_str(),
+                    r->job.nas_path.c_str());
       }
     }
     if (global.json) std::printf("%s\n", out.dump(2).c_str());
@@ -243,8 +243,7 @@ class PushCommand : public Command {
     if (global.json) {
       std::printf("%s\n", JobJson(*job).dump(2).c_str());
     } else {
-      std::printf("job %lld queued: %s\n", static_cast<long long>(job->id),
-                  job->run_path.c_str());
+      std::printf("job %lld queued: %s\n", static_cast<long long>(job->id), job->run_path.c_str());
     }
     return kExitOk;
   }
@@ -271,8 +270,9 @@ class PushCommand : public Command {
       local_ok = report.passed();
       // Summary() speaks of the NAS; here the run's own files were compared.
       local_summary = report.Summary();
-      for (const auto& [from, to] : {std::pair<std::string, std::string>{" missing on the NAS", " missing locally"},
-                                     {" extra on the NAS", " extra locally"}}) {
+      for (const auto& [from, to] :
+           {std::pair<std::string, std::string>{" missing on the NAS", " missing locally"},
+            {" extra on the NAS", " extra locally"}}) {
         if (size_t at = local_summary.find(from); at != std::string::npos) {
           local_summary.replace(at, from.size(), to);
         }
@@ -342,8 +342,7 @@ class PushCommand : public Command {
       }
     }
     std::vector<std::unique_ptr<ProgressSink>> sinks;
-    sinks.push_back(global.verbosity < 0 ? NewSilentProgressSink()
-                                         : NewAutoProgressSink(stderr));
+    sinks.push_back(global.verbosity < 0 ? NewSilentProgressSink() : NewAutoProgressSink(stderr));
     if (events_file != nullptr) sinks.push_back(NewJsonLinesProgressSink(events_file));
     std::unique_ptr<ProgressSink> sink = NewTeeProgressSink(std::move(sinks));
     ProgressEvent started;

@@ -66,8 +66,8 @@ Result<EnqueueOutcome> EnqueueRun(Env* env, JobQueue* queue, const PushConfig& c
   FERRY_ASSIGN_OR_RETURN(GateVerdict verdict,
                          CheckRunGate(env, config, location, queue->NowSeconds()));
   if (!verdict.eligible) return RefuseBlockedRun(env, config, location.run_path, verdict);
-  FERRY_ASSIGN_OR_RETURN(Job job, queue->Enqueue(location.run_path, location.equipment->id,
-                                                 location.nas_path));
+  FERRY_ASSIGN_OR_RETURN(
+      Job job, queue->Enqueue(location.run_path, location.equipment->id, location.nas_path));
   return EnqueueOutcome{std::move(job), std::move(verdict)};
 }
 

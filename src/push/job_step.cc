@@ -110,8 +110,8 @@ Result<Job> TransferPhase(const StepContext& ctx, const Job& job) {
 
   FERRY_ASSIGN_OR_RETURN(Job running, Record(ctx, job, ctx.queue->StartAttempt(job.id), ""));
   FERRY_RETURN_IF_ERROR(StopPoint(ctx, "manifest"));
-  Result<std::vector<ManifestEntry>> manifest = WriteRunManifest(
-      ctx.env, job.run_path, ctx.config->cache_dir, ctx.transport.hash_threads);
+  Result<std::vector<ManifestEntry>> manifest =
+      WriteRunManifest(ctx.env, job.run_path, ctx.config->cache_dir, ctx.transport.hash_threads);
   if (!manifest.ok()) {
     return Fail(ctx, running, LocalFailureKind(manifest.status()),
                 "manifest: " + manifest.status().message());
@@ -163,9 +163,9 @@ Result<Job> VerifyPhase(const StepContext& ctx, const Job& job) {
   if (!v->attempt.done()) {
     return Fail(ctx, job, v->attempt.failure.kind, v->attempt.failure.message);
   }
-  FERRY_ASSIGN_OR_RETURN(Job verified,
-                         Record(ctx, job, ctx.queue->RecordVerifyPass(job.id, job.state),
-                                v->report.Summary()));
+  FERRY_ASSIGN_OR_RETURN(
+      Job verified,
+      Record(ctx, job, ctx.queue->RecordVerifyPass(job.id, job.state), v->report.Summary()));
   spdlog::info("job {} verify pass {}: {}", verified.id, verified.verify_passes,
                v->report.Summary());
   return CleanupPhase(ctx, verified);
@@ -216,17 +216,17 @@ Result<Job> CleanupPhase(const StepContext& ctx, const Job& job) {
   if (job.state == JobState::kVerified) {
     JobChange c;
     c.to = JobState::kCleanupEligible;
-    FERRY_ASSIGN_OR_RETURN(
-        eligible, Record(ctx, job, ctx.queue->Apply(job.id, JobState::kVerified, c), ""));
+    FERRY_ASSIGN_OR_RETURN(eligible,
+                           Record(ctx, job, ctx.queue->Apply(job.id, JobState::kVerified, c), ""));
   }
   FERRY_RETURN_IF_ERROR(StopPoint(ctx, "cleanup"));
   CleanupOptions options;
   options.cache_dir = ctx.config->cache_dir;
   options.retain_cache = cleanup.retain_cache;
   FERRY_ASSIGN_OR_RETURN(
-      Job after, Record(ctx, eligible,
-                        CleanUpJob(ctx.queue, ctx.env, eligible, facts.local_files, options),
-                        std::to_string(facts.local_files.size()) + " local files deleted"));
+      Job after,
+      Record(ctx, eligible, CleanUpJob(ctx.queue, ctx.env, eligible, facts.local_files, options),
+             std::to_string(facts.local_files.size()) + " local files deleted"));
   if (after.state == JobState::kCleanupEligible) {
     Emit(ctx, ProgressEvent::Kind::kWarning, after, after.last_error);
     return Postpone(ctx, after, BackoffSeconds(1));

@@ -43,8 +43,8 @@ struct StepContext {
   Env* env = nullptr;
   JobQueue* queue = nullptr;
   const PushConfig* config = nullptr;
-  TransportContext transport;       // env, runner, home, cache_dir, timeouts
-  ProgressSink* sink = nullptr;     // may be null
+  TransportContext transport;                 // env, runner, home, cache_dir, timeouts
+  ProgressSink* sink = nullptr;               // may be null
   const std::atomic<bool>* cancel = nullptr;  // the worker is stopping
   // Tests only: called at every named point of a step ("manifest", "push", "verify",
   // "listing", "cleanup", and "after <state>" after each queue write); returning true stops
@@ -54,7 +54,7 @@ struct StepContext {
 
 // What one step did to a job.
 struct StepOutcome {
-  Job job;           // as stored after the step
+  Job job;              // as stored after the step
   bool worked = false;  // false: nothing was due
 };
 

@@ -47,8 +47,7 @@ Result<std::string> FirstUnverifiedFile(Env* env, const std::string& run_dir,
 // Makes the removals durable: fsyncs every directory that lost an entry and still exists,
 // deepest first (a run dir that went is synced in its parent). Without it a crash after the job
 // is `cleaned` could bring deleted files back, and nothing would ever clean them again.
-Status SyncTouchedDirs(Env* env, const std::string& run_dir,
-                       const std::vector<RunFile>& removed) {
+Status SyncTouchedDirs(Env* env, const std::string& run_dir, const std::vector<RunFile>& removed) {
   std::set<std::string, std::greater<std::string>> dirs;  // reverse order: children first
   const std::string run_parent = DirName(run_dir);
   for (const RunFile& f : removed) {

@@ -49,11 +49,10 @@ class Transport {
 
   // Copies the contents of run_dir into nas_path; `now` (Unix seconds) picks the bandwidth
   // limit in force. kDone means every file is durable at the destination (see each transport).
-  virtual RemoteAttempt Push(const std::string& run_dir, const std::string& nas_path,
-                             int64_t now, const std::atomic<bool>* cancel) = 0;
+  virtual RemoteAttempt Push(const std::string& run_dir, const std::string& nas_path, int64_t now,
+                             const std::atomic<bool>* cancel) = 0;
   // One verify pass; an error Status only for the local side (the run's manifest).
-  virtual Result<RemoteVerification> Verify(const std::string& run_dir,
-                                            const std::string& nas_path,
+  virtual Result<RemoteVerification> Verify(const std::string& run_dir, const std::string& nas_path,
                                             const std::atomic<bool>* cancel) = 0;
   // The NAS copy's files with their sizes.
   virtual RemoteListing List(const std::string& nas_path, const std::atomic<bool>* cancel) = 0;

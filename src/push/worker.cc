@@ -31,8 +31,7 @@ std::optional<Job> NextJob(const std::vector<Job>& due, const std::string& equip
 
 }  // namespace
 
-Worker::Worker(StepContext ctx, WorkerOptions options)
-    : ctx_(std::move(ctx)), options_(options) {}
+Worker::Worker(StepContext ctx, WorkerOptions options) : ctx_(std::move(ctx)), options_(options) {}
 
 bool Worker::Stopping() const { return ctx_.cancel != nullptr && ctx_.cancel->load(); }
 
@@ -58,8 +57,8 @@ Status Worker::RunEquipment(const std::string& equipment_id) {
   const int max_reevaluations = std::max(ctx_.config->cleanup.min_verify_passes, 1);
   while (!Stopping()) {
     FERRY_ASSIGN_OR_RETURN(std::vector<Job> due, ctx_.queue->DueJobs());
-    std::optional<Job> job = NextJob(due, equipment_id, reevaluations,
-                                     options_.once ? max_reevaluations : 1 << 30);
+    std::optional<Job> job =
+        NextJob(due, equipment_id, reevaluations, options_.once ? max_reevaluations : 1 << 30);
     if (!job.has_value()) {
       if (options_.once) return Status::OK();
       // Until the equipment's next job is due, or new work may have come in.

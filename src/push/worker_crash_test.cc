@@ -28,8 +28,8 @@ const std::vector<std::pair<std::string, std::string>> kFiles = {
     {"a.tif", "pixels"}, {"sub/b.csv", "1,2,3"}, {"sub/deep/c.bin", std::string(5000, 'c')}};
 
 struct Outcome {
-  bool stopped = false;        // the stop point was reached
-  std::string point;           // which
+  bool stopped = false;  // the stop point was reached
+  std::string point;     // which
 };
 
 class PushWorkerCrashTest : public ::testing::TestWithParam<bool> {

@@ -101,7 +101,8 @@ TEST_F(PushWorkerTest, EnqueueOfABlockedRunIsAConflictAndMarksCreationJson) {
 }
 
 TEST_F(PushWorkerTest, EnqueueOfARunUnderNoEquipmentIsInvalid) {
-  Result<EnqueueOutcome> r = EnqueueRun(&env_, queue_.get(), config_, "/data/lab/OTHER/P/Runs/Run_1");
+  Result<EnqueueOutcome> r =
+      EnqueueRun(&env_, queue_.get(), config_, "/data/lab/OTHER/P/Runs/Run_1");
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
 }
 

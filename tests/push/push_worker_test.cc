@@ -67,26 +67,31 @@ class PushCommandTest : public ::testing::Test {
     WriteConfig(bandwidth);
   }
   void WriteConfig(const std::string& bandwidth) {
-    WriteFile(config_,
-              "state_dir: " + tmp_.Join("state") +
-                  "\n"
-                  "equipment:\n"
-                  "  - id: EQ\n"
-                  "    local_root: " + tmp_.Join("lab") +
-                  "\n"
-                  "    transport:\n"
-                  "      type: rsync_ssh\n"
-                  "      ssh_target: " + testing::SshServer::Target() +
-                  "\n"
-                  "      ssh_key_path: " + server_->client_key() +
-                  "\n"
-                  "      ssh_port: " + std::to_string(server_->port()) +
-                  "\n"
-                  "      ssh_known_hosts: " + tmp_.Join("known_hosts") +
-                  "\n"
-                  "      remote_path: " + tmp_.Join("nas") + "\n" + bandwidth +
-                  "nas_cleanup: {enabled: true, min_verify_passes: 1, min_age_hours: 0, "
-                  "reverify_hours: 12}\n");
+    WriteFile(config_, "state_dir: " + tmp_.Join("state") +
+                           "\n"
+                           "equipment:\n"
+                           "  - id: EQ\n"
+                           "    local_root: " +
+                           tmp_.Join("lab") +
+                           "\n"
+                           "    transport:\n"
+                           "      type: rsync_ssh\n"
+                           "      ssh_target: " +
+                           testing::SshServer::Target() +
+                           "\n"
+                           "      ssh_key_path: " +
+                           server_->client_key() +
+                           "\n"
+                           "      ssh_port: " +
+                           std::to_string(server_->port()) +
+                           "\n"
+                           "      ssh_known_hosts: " +
+                           tmp_.Join("known_hosts") +
+                           "\n"
+                           "      remote_path: " +
+                           tmp_.Join("nas") + "\n" + bandwidth +
+                           "nas_cleanup: {enabled: true, min_verify_passes: 1, min_age_hours: 0, "
+                           "reverify_hours: 12}\n");
   }
 
   testing::CommandResult Ferry(std::vector<std::string> args, std::vector<std::string> env = {}) {
@@ -137,8 +142,10 @@ TEST_F(PushCommandTest, EnqueueThenWorkerOnceTakesTheRunToCleaned) {
   // verify reads both sides and does not move the queue (the local data is gone: cleaned).
   testing::CommandResult v = Ferry({"verify", run_});
   EXPECT_EQ(v.exit_code, 1) << v.err;
-  EXPECT_EQ(v.out, "local " + run_ + ": 0 files match; 2 missing locally: meta.json, raw/frame "
-                   "0001.bin\nNAS " + nas_ + ": 2 files match\n");
+  EXPECT_EQ(v.out, "local " + run_ +
+                       ": 0 files match; 2 missing locally: meta.json, raw/frame "
+                       "0001.bin\nNAS " +
+                       nas_ + ": 2 files match\n");
 }
 
 TEST_F(PushCommandTest, NasDownMeansBackoffThenSuccessWhenItReturns) {
@@ -222,8 +229,7 @@ TEST_F(PushCommandTest, AWorkerKilledMidTransferIsReplayedAndCompletes) {
   // The worker is frozen first, so it cannot see its rsync die and record anything.
   const pid_t pid = worker.pid();
   worker.Signal(SIGSTOP);
-  testing::RunShell("for c in $(pgrep -P " + std::to_string(pid) +
-                    "); do kill -KILL -- -$c; done");
+  testing::RunShell("for c in $(pgrep -P " + std::to_string(pid) + "); do kill -KILL -- -$c; done");
   worker.Signal(SIGKILL);
   worker.Wait(std::chrono::seconds(30));
   EXPECT_EQ(Status(run_)["state"], "running");
