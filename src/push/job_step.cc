@@ -135,6 +135,12 @@ Result<Job> TransferPhase(const StepContext& ctx, const Job& job) {
   }
   if (!pushed.done()) return Fail(ctx, running, pushed.failure.kind, pushed.failure.message);
   if (ctx.sink != nullptr) {
+    // rsync reports no progress to us: the run's bytes count once the transfer is done.
+    ProgressEvent bytes;
+    bytes.kind = ProgressEvent::Kind::kBytes;
+    bytes.item = job.run_path;
+    bytes.bytes_delta = TotalBytes(*manifest);
+    ctx.sink->OnEvent(bytes);
     ProgressEvent done;
     done.kind = ProgressEvent::Kind::kItemDone;
     done.item = job.run_path;
