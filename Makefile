@@ -8,7 +8,11 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_CXX ?= clang++-14
 FUZZ_SECONDS ?= 20
 
-.PHONY: setup build test test-asan demo bench fuzz fuzz-replay fuzz-build format clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+
+.PHONY: install setup build test test-asan demo bench fuzz fuzz-replay fuzz-build format clean
 
 setup:
 	@bash scripts/setup
@@ -50,6 +54,16 @@ fuzz-replay: fuzz-build
 
 format:
 	@find include src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+# The binary and the systemd units (contrib/); the units' ExecStart names $(PREFIX)/bin/ferry.
+install:
+	@test -x $(BUILD)/ferry || { echo "make install: $(BUILD)/ferry is missing; run make build first" >&2; exit 2; }
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 0755 $(BUILD)/ferry $(DESTDIR)$(PREFIX)/bin/ferry
+	for unit in ferry-push-worker.service ferry-serve.service; do \
+	  sed 's|/usr/local/bin/ferry|$(PREFIX)/bin/ferry|' contrib/$$unit > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit; \
+	  chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -45,6 +45,7 @@ std::unique_ptr<Command> NewPullCommand();
 std::unique_ptr<Command> NewAuditCommand();
 std::unique_ptr<Command> NewServeCommand();
 std::unique_ptr<Command> NewStackCommand();
+std::unique_ptr<Command> NewPushCommand();
 std::unique_ptr<Command> NewSyncCommand();
 
 }  // namespace ferry::cli

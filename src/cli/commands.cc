@@ -12,6 +12,8 @@ const std::vector<CommandSpec>& AllCommands() {
       {"serve", "Serve a catalog to `ferry pull` clients", &NewServeCommand},
       {"stack", "List, add or remove what your stack on a catalog server holds",
        &NewStackCommand},
+      {"push", "Ship finished runs to the NAS, verify them, then free the local disk",
+       &NewPushCommand},
       {"hash", "Print or check SHA-256 / MD5 digests, like sha256sum", &NewHashCommand},
   };
   return kCommands;

@@ -1,5 +1,6 @@
 #include "push/run_cleanup.h"
 
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -43,6 +44,28 @@ Result<std::string> FirstUnverifiedFile(Env* env, const std::string& run_dir,
   return std::string();
 }
 
+// Makes the removals durable: fsyncs every directory that lost an entry and still exists,
+// deepest first (a run dir that went is synced in its parent). Without it a crash after the job
+// is `cleaned` could bring deleted files back, and nothing would ever clean them again.
+Status SyncTouchedDirs(Env* env, const std::string& run_dir, const std::vector<RunFile>& removed) {
+  std::set<std::string, std::greater<std::string>> dirs;  // reverse order: children first
+  const std::string run_parent = DirName(run_dir);
+  for (const RunFile& f : removed) {
+    std::string dir = JoinPath(run_dir, f.path);
+    do {
+      dir = DirName(dir);
+      dirs.insert(dir);
+    } while (dir != run_dir && dir.size() > run_dir.size());
+  }
+  dirs.insert(run_dir);
+  dirs.insert(run_parent);
+  for (const std::string& dir : dirs) {
+    Status s = env->SyncDir(dir);
+    if (!s.ok() && !s.IsNotFound()) return s;
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status DeleteVerifiedRunFiles(Env* env, const std::string& run_dir,
@@ -66,7 +89,7 @@ Status DeleteVerifiedRunFiles(Env* env, const std::string& run_dir,
   if (!options.retain_cache) FERRY_RETURN_IF_ERROR(RemoveTree(env, cache));
   Result<bool> gone = RemoveEmptyDirs(env, run_dir, options.retain_cache ? cache : "");
   if (!gone.ok() && !gone.status().IsNotFound()) return gone.status();
-  return Status::OK();
+  return SyncTouchedDirs(env, run_dir, verified_files);
 }
 
 Result<Job> CleanUpJob(JobQueue* queue, Env* env, const Job& job,
