@@ -14,7 +14,8 @@
 # usage: bench/net_bench.sh [FERRY_BINARY]   (default build/ferry)
 # env:   BENCH_DIR (default /tmp/ferry-net-bench), ROUNDS (3), DELAY_MS (25), NOOP_RUNS (3:
 #        no-op pulls per round, the median kept), SKIP_BIG=1 (no 200 x 8 MiB part),
-#        BENCH_KEEP=1 (keep BENCH_DIR).
+#        NOOP_ONLY=1 (the cold pulls only once, to set up, then no-op rounds: no curl, no big
+#        part), BENCH_KEEP=1 (keep BENCH_DIR).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,6 +24,7 @@ ferry="$(realpath "${1:-$root/build/ferry}")"
 [[ -x "$ferry" ]] || { echo "net_bench: no ferry binary at $ferry; pass its path" >&2; exit 2; }
 dir="${BENCH_DIR:-/tmp/ferry-net-bench}"
 rounds="${ROUNDS:-3}"
+if [[ -n "${NOOP_ONLY:-}" ]]; then SKIP_BIG=1; fi
 delay_ms="${DELAY_MS:-25}"
 noop_runs="${NOOP_RUNS:-3}"
 token="bench-token"
@@ -93,7 +95,7 @@ curl_parallel() {
   local t0 t1
   rm -rf "$dir/small/curl"; mkdir -p "$dir/small/curl"
   t0=$(now_ns)
-  timeout 600 curl -sS --fail --parallel --parallel-max "$1" -H "Authorization: Bearer $token" \
+  timeout 600 curl -sS --no-progress-meter --fail --parallel --parallel-max "$1" -H "Authorization: Bearer $token" \
     -K "$dir/small/urls_proxy.txt"
   t1=$(now_ns)
   secs "$t0" "$t1"
@@ -104,11 +106,17 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 declare -a cold_lo cold_px curl32 curl4 noop_lo noop_px noop_bytes big_lo
 for r in $(seq "$rounds"); do
   echo "net_bench: round $r of $rounds"
-  rm -rf "$dir/ws_lo" "$dir/ws_px" "$dir/ws_big"
-  cold_lo+=("$(pull "$small_url" "$dir/ws_lo")")
-  cold_px+=("$(pull "$proxy_url" "$dir/ws_px")")
-  curl32+=("$(curl_parallel 32)")
-  curl4+=("$(curl_parallel 4)")
+  if [[ -z "${NOOP_ONLY:-}" || "$r" == 1 ]]; then
+    rm -rf "$dir/ws_lo" "$dir/ws_px" "$dir/ws_big"
+    cold_lo+=("$(pull "$small_url" "$dir/ws_lo")")
+    cold_px+=("$(pull "$proxy_url" "$dir/ws_px")")
+  fi
+  if [[ -z "${NOOP_ONLY:-}" ]]; then
+    curl32+=("$(curl_parallel 32)")
+    curl4+=("$(curl_parallel 4)")
+  else
+    curl32+=(0); curl4+=(0)
+  fi
   runs_lo=(); runs_px=(); runs_b=()
   for _ in $(seq "$noop_runs"); do
     runs_lo+=("$(pull "$small_url" "$dir/ws_lo")")
@@ -126,9 +134,9 @@ for r in $(seq "$rounds"); do
     big_lo+=("$(pull "$big_url" "$dir/ws_big")")
     rm -rf "$dir/ws_big"
   fi
-  echo "  cold: loopback ${cold_lo[-1]} s, proxy ${cold_px[-1]} s; curl -Z 32 ${curl32[-1]} s, 4 ${curl4[-1]} s;" \
+  echo "  cold (round 1 when NOOP_ONLY): loopback ${cold_lo[-1]} s, proxy ${cold_px[-1]} s; curl -Z 32 ${curl32[-1]} s, 4 ${curl4[-1]} s;" \
        "no-op: loopback ${noop_lo[-1]} s, proxy ${noop_px[-1]} s, ${noop_bytes[-1]} bytes;" \
-       "200 x 8 MiB ${big_lo[-1]:-skipped} s"
+       "200 x 8 MiB $([[ ${#big_lo[@]} -gt 0 ]] && echo "${big_lo[-1]}" || echo skipped) s"
 done
 
 m_cold_lo=$(median "${cold_lo[@]}"); m_cold_px=$(median "${cold_px[@]}")
@@ -142,8 +150,9 @@ ok = lambda b: "ok" if b else "MISSED"
 print("medians over the rounds (seconds):")
 print("  cold 2,000 x 64 KiB  loopback %.3f  proxy %.3f  (x%.2f of loopback; target <= 1.5: %s)"
       % (lo, px, px / lo, ok(px <= 1.5 * lo)))
-print("  curl --parallel-max 32 %.3f, 4 %.3f  (ferry/curl32 = %.2f; target <= 1: %s)"
-      % (c32, c4, px / c32, ok(px <= c32)))
+if c32 > 0:
+    print("  curl --parallel-max 32 %.3f, 4 %.3f  (ferry/curl32 = %.2f; target <= 1: %s)"
+          % (c32, c4, px / c32, ok(px <= c32)))
 print("  no-op  loopback %.3f  proxy %.3f  (+%.0f ms; target <= +100 ms: %s)"
       % (nlo, npx, (npx - nlo) * 1000, ok(npx - nlo <= 0.100)))
 print("  no-op bytes on the wire through the proxy: %d (target < 2048: %s)" % (nb, ok(nb < 2048)))
