@@ -103,7 +103,7 @@ curl_parallel() {
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-declare -a cold_lo cold_px curl32 curl4 noop_lo noop_px noop_bytes big_lo
+cold_lo=(); cold_px=(); curl32=(); curl4=(); noop_lo=(); noop_px=(); noop_bytes=(); big_lo=()
 for r in $(seq "$rounds"); do
   echo "net_bench: round $r of $rounds"
   if [[ -z "${NOOP_ONLY:-}" || "$r" == 1 ]]; then
