@@ -14,6 +14,8 @@
 # usage: bench/net_bench.sh [FERRY_BINARY]   (default build/ferry)
 # env:   BENCH_DIR (default /tmp/ferry-net-bench), ROUNDS (3), DELAY_MS (25), NOOP_RUNS (3:
 #        no-op pulls per round, the median kept), SKIP_BIG=1 (no 200 x 8 MiB part),
+#        HANDSHAKE_RTT (1: round trips a new connection costs before its first request,
+#        as TCP's handshake does; 0 leaves only the request's own round trip),
 #        NOOP_ONLY=1 (the cold pulls only once, to set up, then no-op rounds: no curl, no big
 #        part), BENCH_KEEP=1 (keep BENCH_DIR).
 set -euo pipefail
@@ -68,7 +70,7 @@ start_serve() {
 start_serve small; small_url="$serve_url"
 if [[ -z "${SKIP_BIG:-}" ]]; then start_serve big; big_url="$serve_url"; fi
 timeout 3600 python3 "$here/delay_proxy.py" --listen 127.0.0.1:0 --upstream "${small_url#http://}" \
-  --delay-ms "$delay_ms" --status "$dir/proxy.json" --port-file "$dir/proxy.port" \
+  --delay-ms "$delay_ms" --handshake-rtt "${HANDSHAKE_RTT:-1}" --status "$dir/proxy.json" --port-file "$dir/proxy.port" \
   2>"$dir/proxy.log" &
 pids+=("$!")
 for _ in $(seq 100); do [[ -s "$dir/proxy.port" ]] && break; sleep 0.1; done
