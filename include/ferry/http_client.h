@@ -36,6 +36,11 @@ struct HttpRequest {
   std::optional<uint64_t> range_first;
   std::optional<uint64_t> range_last;
   std::string body;  // sent for PUT/POST when non-empty
+  // True: Accept-Encoding lists every coding the client can decode, and the body reaches the
+  // sink decoded (the response's content-encoding header still says what came over the
+  // wire). For text bodies (manifests, bundles); never for parquet, which is compressed
+  // already and must hash as served. A body cap then counts decoded bytes.
+  bool accept_compressed = false;
   // Abort when no byte moved for this long (a dead peer), and the connect timeout.
   int64_t stall_timeout_ms = 30000;
   int64_t connect_timeout_ms = 10000;

@@ -214,6 +214,11 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
   curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  if (request.accept_compressed) {
+    // "": every coding this libcurl decodes, and automatic decoding (curl_easy_reset in
+    // ReleaseHandle turns both off again for the next request on this handle).
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  }
   if (share_ != nullptr) curl_easy_setopt(h, CURLOPT_SHARE, share_);
   if (request.connect_timeout_ms > 0) {
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));

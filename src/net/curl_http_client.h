@@ -10,7 +10,10 @@
 // - Redirects are never followed: a 3xx comes back as a response with its Location header
 //   (so no header of the request, a bearer token included, ever reaches another origin).
 // - HTTP/2 is negotiated over TLS where the server offers it; plain http:// speaks HTTP/1.1.
-// - No Accept-Encoding is sent: parquet is already compressed and bytes must hash as served.
+// - No Accept-Encoding is sent unless request.accept_compressed: parquet is already compressed
+//   and bytes must hash as served. With it, libcurl's list of the codings it was built with
+//   (CURLOPT_ACCEPT_ENCODING "": gzip, deflate, and br / zstd where built) is sent and the
+//   body is decoded before it reaches the sink.
 // - A transfer with no byte moving (either way) for stall_timeout_ms fails with
 //   "<METHOD> <url>: the peer stalled: no byte moved for <N> ms", detected within about a
 //   second of the deadline; the clock starts when Send does, so a server that accepts and

@@ -481,5 +481,43 @@ TEST_F(CurlHttpClientTest, NoSinkCollectsTheBodyIntoTheResponse) {
   EXPECT_EQ(r->body, "tiny");
 }
 
+// accept_compressed (manifests, bundles): the codings libcurl decodes are offered and the
+// sink sees the decoded text; the next request on the same (reset) handle offers none again.
+TEST_F(CurlHttpClientTest, AcceptCompressedOffersCodingsAndDecodesTheBody) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "{\"table\":" + std::to_string(i) + "},";
+  std::vector<std::string> offered;
+  std::mutex mu;
+  server_.server().Get("/manifest", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      offered.push_back(req.has_header("Accept-Encoding") ? req.get_header_value("Accept-Encoding")
+                                                          : "unset");
+    }
+    res.set_content(text, "application/json");  // httplib gzips it when offered
+  });
+  server_.Start();
+
+  HttpRequest req = Get(server_.url("/manifest"));
+  req.accept_compressed = true;
+  Collected got;
+  Result<HttpResponse> r = client_.Send(req, got.Sink());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->header("content-encoding") == "gzip" || r->header("content-encoding") == "br")
+      << r->header("content-encoding");
+  EXPECT_LT(std::stoul(r->header("content-length")), text.size() / 4);
+  EXPECT_TRUE(got.bytes == text) << got.bytes.size() << " bytes";
+
+  Collected plain;
+  r = client_.Send(Get(server_.url("/manifest")), plain.Sink());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->header("content-encoding"), "");
+  EXPECT_TRUE(plain.bytes == text);
+  ASSERT_EQ(offered.size(), 2u);
+  EXPECT_NE(offered[0].find("gzip"), std::string::npos) << offered[0];
+  EXPECT_EQ(offered[1], "unset");
+}
+
 }  // namespace
 }  // namespace ferry

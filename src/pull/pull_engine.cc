@@ -2,6 +2,7 @@
 
 #include <future>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -14,6 +15,7 @@
 #include "net/url.h"
 #include "pull/audit.h"
 #include "pull/bundles.h"
+#include "pull/cached_manifest.h"
 #include "pull/downloader.h"
 #include "pull/executor.h"
 #include "pull/manifest.h"
@@ -30,10 +32,51 @@
 namespace ferry::pull {
 namespace {
 
-Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o,
-                               const BearerToken& auth) {
+// What the manifest request produced.
+struct FetchedManifest {
+  Manifest manifest;
+  bool unchanged = false;  // a 304: `manifest` is the cached one
+  std::string note;        // for the report ("" if nothing to say)
+};
+
+// The cached manifest for `url`, parsed, or nullopt (none, another server's, or damaged: then
+// *note says why and the request goes out unconditional).
+std::optional<std::pair<CachedManifest, Manifest>> UsableCache(Env* env, const std::string& path,
+                                                               const std::string& url,
+                                                               bool* exists, std::string* note) {
+  Result<CachedManifest> cached = LoadCachedManifest(env, path);
+  *exists = cached.ok() || !cached.status().IsNotFound();
+  if (!cached.ok()) {
+    if (*exists) {
+      *note = "ignored the manifest cache (" + cached.status().message() +
+              "); fetched the whole manifest";
+    }
+    return std::nullopt;
+  }
+  if (cached->url != url) return std::nullopt;  // --server changed: another catalog
+  Result<Manifest> parsed = ParseManifest(cached->body, url);
+  if (!parsed.ok()) {
+    *note = "ignored the manifest cache " + path + " (" + parsed.status().message() +
+            "); fetched the whole manifest";
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(cached).value(), std::move(parsed).value());
+}
+
+// GET the manifest, conditionally when a cached one with an ETag is there (If-None-Match), in
+// whatever coding the server compresses it with. A 304 answers with the cached manifest; a 200
+// with an ETag replaces the cache (not under --dry-run: it changes nothing). Either way the
+// caller observes the workspace against the result: the cache is never trusted to describe
+// the disk.
+Result<FetchedManifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o,
+                                      const BearerToken& auth, const std::string& cache_path) {
   FERRY_ASSIGN_OR_RETURN(std::string url, ManifestUrlFor(o.server_url));
+  FetchedManifest out;
+  bool cache_exists = false;
+  std::optional<std::pair<CachedManifest, Manifest>> cached =
+      UsableCache(env, cache_path, url, &cache_exists, &out.note);
   std::string body;
+  std::string etag;
   Status got = RetryWithBackoff(env, o.retry, [&](int) -> Status {
     HttpRequest req;
     req.url = url;
@@ -41,13 +84,20 @@ Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o,
     // Without it ferry serve announces partitioned tables as remote, for clients that cannot
     // download parts (PROTOCOL.md, "Older clients"); other servers ignore it.
     req.headers.emplace_back(std::string(kFeaturesHeader), std::string(kPullFeatures));
+    if (cached) req.headers.emplace_back("If-None-Match", cached->first.etag);
+    req.accept_compressed = true;  // ~1 MB of JSON is ~10x smaller gzipped
     FERRY_ASSIGN_OR_RETURN(HttpResponse resp, SendAndCollect(http, req, kMaxManifestBytes));
+    if (resp.status == 304 && cached) {
+      out.unchanged = true;
+      return Status::OK();
+    }
     FERRY_RETURN_IF_ERROR(StatusFromHttpResponse(resp, "GET", url));
     if (resp.status != 200) {
       return Status::InvalidArgument("GET " + url + ": unexpected HTTP " +
                                      std::to_string(resp.status) + " for the manifest");
     }
     body = std::move(resp.body);
+    etag = resp.header("etag");
     return Status::OK();
   });
   if (!got.ok()) {
@@ -58,7 +108,20 @@ Result<Manifest> FetchManifest(Env* env, HttpClient* http, const PullOptions& o,
     }
     return got;
   }
-  return ParseManifest(body, url);
+  if (out.unchanged) {
+    out.manifest = std::move(cached->second);
+    return out;
+  }
+  FERRY_ASSIGN_OR_RETURN(out.manifest, ParseManifest(body, url));
+  if (!o.dry_run && (!etag.empty() || cache_exists)) {
+    Status saved = etag.empty() ? RemoveTree(env, cache_path)  // a stale tag is no use
+                                : SaveCachedManifest(env, cache_path, {url, etag, body});
+    if (!saved.ok()) {
+      out.note = "could not update the manifest cache: " + saved.message() +
+                 " (the next pull fetches the whole manifest)";
+    }
+  }
+  return out;
 }
 
 // Removes partial downloads that no fetch of this run will resume (a file that changed
@@ -114,8 +177,8 @@ Result<PullInputs> LoadInputs(Env* env, HttpClient* http, const PullOptions& o,
                               DigestCache* cache, SyncReport* report) {
   // The manifest comes over the network while the workspace's own records are read: with
   // --jobs 1 one after the other (the crash tests count steps in a fixed order).
-  std::future<Result<Manifest>> fetched =
-      RunAlongside(o.jobs > 1, [&] { return FetchManifest(env, http, o, auth); });
+  std::future<Result<FetchedManifest>> fetched = RunAlongside(
+      o.jobs > 1, [&] { return FetchManifest(env, http, o, auth, CachedManifestPath(layout)); });
   PullInputs in;
   Status cache_loaded = cache->Load();
   std::vector<std::string> notes;
@@ -123,7 +186,10 @@ Result<PullInputs> LoadInputs(Env* env, HttpClient* http, const PullOptions& o,
   Result<SyncState> loaded =
       cache_loaded.ok() ? LoadOrRebuildState(env, layout, cache, &in.rebuilt, &notes, &anchored)
                         : Result<SyncState>(cache_loaded);
-  FERRY_ASSIGN_OR_RETURN(in.manifest, fetched.get());
+  FERRY_ASSIGN_OR_RETURN(FetchedManifest got, fetched.get());
+  in.manifest = std::move(got.manifest);
+  report->manifest_unchanged = got.unchanged;
+  if (!got.note.empty()) report->notes.push_back(std::move(got.note));
   FERRY_ASSIGN_OR_RETURN(in.previous, std::move(loaded));
   if (!cache->load_warning().empty()) report->notes.push_back(cache->load_warning());
   for (std::string& n : notes) report->notes.push_back(std::move(n));

@@ -3,7 +3,10 @@
 //   lock (LockWorkspace; --wait)          one pull per workspace; kBusy names the holder
 //   load: fetch manifest (Bearer token)   capped at kMaxManifestBytes, retried on 5xx; a
 //         + parse, alongside state        malformed manifest stops here: nothing changed;
-//         (+ digest cache)                a corrupt state is rebuilt from disk
+//         (+ digest cache)                a corrupt state is rebuilt from disk. Conditional
+//                                         and compressed: If-None-Match with the ETag of
+//                                         .ferry/manifest.cache, whose body a 304 reuses
+//                                         (cached_manifest.h); observe still checks it all
 //   recovery                              Plan::repairs: debris of an interrupted run,
 //                                         re-anchored entries (audit.h FindInterruptedRunDebris)
 //   observe + plan                        --dry-run stops here and returns the plan

@@ -105,6 +105,7 @@ nlohmann::json SyncReportToJson(const SyncReport& r) {
   j["summary"] = DiskErrorSummaries(r);
   j["bytes_downloaded"] = r.bytes_downloaded;
   j["duration_s"] = r.duration_s;
+  j["manifest"] = r.manifest_unchanged ? "unchanged" : "downloaded";
   return j;
 }
 

@@ -10,7 +10,9 @@
 //    "healed": ["..."],                 // found by the audit and healed
 //    "notes": ["..."],                  // e.g. files ferry did not create, left in place
 //    "summary": ["..."],                // one line per kind of disk error (see below)
-//    "bytes_downloaded": 123, "duration_s": 0.42}
+//    "bytes_downloaded": 123, "duration_s": 0.42,
+//    "manifest": "downloaded"}        // or "unchanged": the server answered 304 and the
+//                                     // cached manifest was used (PROTOCOL.md)
 //
 // What is counted: direct tables count tables, memory domains count domains, and data packages
 // count table references (a table in two packages is two), as the seed's report did; the
@@ -63,6 +65,7 @@ struct SyncReport {
   uint64_t bytes_downloaded = 0;
   uint64_t bytes_hashed = 0;  // bytes read to verify existing files (0 on a no-op pull)
   double duration_s = 0;
+  bool manifest_unchanged = false;  // a 304: planned from .ferry/manifest.cache
 
   int total_changes() const;  // added + updated + removed over the three types
   int total_errors() const;

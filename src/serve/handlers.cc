@@ -9,7 +9,9 @@
 #include "serve/access.h"
 #include "serve/auth.h"
 #include "serve/bundle_renderer.h"
+#include "serve/content_coding.h"
 #include "serve/download_handler.h"
+#include "serve/entity_tags.h"
 #include "serve/manifest_builder.h"
 #include "serve/request_log.h"
 #include "serve/responses.h"
@@ -53,24 +55,38 @@ std::shared_ptr<const Served> NewServed(std::shared_ptr<const Catalog> catalog, 
   s->catalog = std::move(catalog);
   s->memory = std::make_shared<MemoryDomains>(env, s->catalog);
   s->manifests = std::make_shared<ManifestCache>(s->catalog, digests, s->memory.get());
+  s->bundles = std::make_shared<BundleCache>(s->catalog->domains.size());
   return s;
 }
 
 void HandleManifest(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const CatalogUser* user = Authorize(*ctx.served->catalog, req, res);
   if (user == nullptr) return;
-  // The body depends on the client's features (PROTOCOL.md, "Older clients"): say so to
-  // any cache in between.
-  res.set_header("Vary", std::string(kFeaturesHeader));
-  Result<std::string> body = ctx.served->manifests->Body(
-      *user, ctx.stack_store->OverridesFor(user->name), ctx.clock->NowUnixNanos(), FeaturesOf(req));
+  // The body depends on the client's features (PROTOCOL.md, "Older clients") and its coding
+  // on Accept-Encoding: say so to any cache in between.
+  res.set_header("Vary", std::string(kFeaturesHeader) + ", Accept-Encoding");
+  Result<std::shared_ptr<const ManifestBody>> body = ctx.served->manifests->Current(
+      *user, ctx.stack_store->OverridesFor(user->name), FeaturesOf(req));
   if (!body.ok()) {
     spdlog::warn("serve: manifest for {}: {}", user->name, body.status().message());
     return SetStatusError(res, body.status());
   }
+  const bool gzip = AcceptsGzip(req.get_header_value("Accept-Encoding"));
+  const std::string tag = ManifestTagFor(user->name, **body);
+  res.set_header("ETag", EntityTag(tag, gzip));
+  if (IfNoneMatchHits(req.get_header_value("If-None-Match"), tag)) {
+    res.status = 304;  // RFC 9110 15.4.5: the ETag and Vary of the 200, no body
+    return;
+  }
   res.status = 200;
-  res.body = std::move(body).value();
-  res.set_header("Content-Type", "application/json");
+  const int64_t now = ctx.clock->NowUnixNanos();
+  if (!gzip) {
+    res.set_content((*body)->Identity(now), "application/json");
+    return;
+  }
+  res.set_header("Content-Encoding", "gzip");
+  SetPrecodedContent(res, std::make_shared<const std::string>((*body)->Gzip(now)),
+                     "application/json");
 }
 
 void HandleDownload(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -123,12 +139,26 @@ void HandleBundle(const ServeContext& ctx, const httplib::Request& req, httplib:
     return SetError(res, 403, "memory domain '" + slug + "' is not in your grants");
   }
   // The items as they are now (memory_domains.h), not as the catalog loaded them.
-  std::shared_ptr<const DomainState> now =
-      ctx.served->memory->Current(static_cast<size_t>(d - catalog.domains.data()));
-  BundleInput bundle{now->domain.name, now->domain.description, now->domain.items};
-  res.set_header("ETag", "\"" + BundleChangeToken(bundle) + "\"");
+  const size_t index = static_cast<size_t>(d - catalog.domains.data());
+  std::shared_ptr<const RenderedBundle> bundle =
+      ctx.served->bundles->For(index, ctx.served->memory->Current(index));
+  const bool gzip = AcceptsGzip(req.get_header_value("Accept-Encoding"));
+  res.set_header("Vary", "Accept-Encoding");
+  res.set_header("ETag", EntityTag(bundle->token(), gzip));
+  if (IfNoneMatchHits(req.get_header_value("If-None-Match"), bundle->token())) {
+    res.status = 304;
+    return;
+  }
   res.status = 200;
-  res.set_content(RenderBundle(bundle), "text/markdown; charset=utf-8");
+  if (!gzip) {
+    // Precoded too: httplib would otherwise compress a text/* body for a client that asks
+    // for br only, on every request.
+    SetPrecodedContent(res, std::shared_ptr<const std::string>(bundle, &bundle->text()),
+                       "text/markdown; charset=utf-8");
+    return;
+  }
+  res.set_header("Content-Encoding", "gzip");
+  SetPrecodedContent(res, bundle->gzip(), "text/markdown; charset=utf-8");
 }
 
 void HandleCatalog(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {

@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "ferry/env.h"
+#include "serve/bundle_cache.h"
 #include "serve/catalog.h"
 #include "serve/manifest_cache.h"
 #include "serve/md5_index.h"
@@ -33,6 +34,7 @@ struct Served {
   std::shared_ptr<const Catalog> catalog;
   std::shared_ptr<MemoryDomains> memory;     // of catalog
   std::shared_ptr<ManifestCache> manifests;  // of catalog, reading memory
+  std::shared_ptr<BundleCache> bundles;      // of memory
 };
 
 // What one request is served from. All pointers are borrowed for the request.
@@ -47,12 +49,16 @@ struct ServeContext {
 std::shared_ptr<const Served> NewServed(std::shared_ptr<const Catalog> catalog, Env* env,
                                         FileDigests* digests);
 
-// GET /api/sync/manifest: 200 JSON with `Vary: X-Ferry-Features`; 503 when a table's file
+// GET /api/sync/manifest: 200 JSON with a strong ETag (manifest_body.h: ManifestTagFor),
+// gzip-coded when the client accepts it, `Vary: X-Ferry-Features, Accept-Encoding`; 304 with
+// no body when If-None-Match names the current tag (either coding's); 503 when a table's file
 // is missing or changing.
 void HandleManifest(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res);
 // GET /api/data/<id>/download[?part=<path>] (req.matches[1] is the id): download_handler.h.
 void HandleDownload(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res);
-// GET /api/memory/bundle?domain=<slug>: 200 markdown with an ETag of the bundle's token.
+// GET /api/memory/bundle?domain=<slug>: 200 markdown with an ETag of the bundle's token
+// (entity_tags.h: `-gzip` added for the gzip coding, used when the client accepts it),
+// `Vary: Accept-Encoding`; 304 when If-None-Match names it.
 void HandleBundle(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res);
 // GET /api/catalog: what the caller may subscribe to, and whether it is in their stack.
 void HandleCatalog(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res);

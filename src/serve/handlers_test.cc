@@ -4,6 +4,7 @@
 #include "serve/handlers.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <regex>
 #include <string>
@@ -12,10 +13,30 @@
 #include "base/hasher.h"
 #include "base/mem_env.h"
 #include "serve/bundle_renderer.h"
+#include "serve/content_coding.h"
 #include "serve/manifest_builder.h"
 
 namespace ferry::serve {
 namespace {
+
+std::string Gunzip(const std::string& gz) {
+  z_stream z{};
+  EXPECT_EQ(inflateInit2(&z, 16 + 15), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  std::string out;
+  char buf[4096];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof(buf);
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof(buf) - z.avail_out);
+  }
+  EXPECT_EQ(rc, Z_STREAM_END);
+  inflateEnd(&z);
+  return out;
+}
 
 std::string Hex(HashAlgorithm algorithm, const std::string& s) {
   Hasher h(algorithm);
@@ -51,6 +72,12 @@ class ServeHandlersTest : public ::testing::Test {
           "  - name: ana\n"
           "    token_sha256: \"" +
               Hex(HashAlgorithm::kSha256, "t-ana") +
+              "\"\n"
+              "    grants: {packages: [sales], memory_domains: [playbook], tables: [orders]}\n"
+              "    stack: {packages: [sales], memory_domains: [playbook]}\n"
+              "  - name: bo\n"
+              "    token_sha256: \"" +
+              Hex(HashAlgorithm::kSha256, "t-bo") +
               "\"\n"
               "    grants: {packages: [sales], memory_domains: [playbook], tables: [orders]}\n"
               "    stack: {packages: [sales], memory_domains: [playbook]}\n");
@@ -131,7 +158,7 @@ TEST_F(ServeHandlersTest, ManifestIsTheUsersStackVaryingOnFeaturesAtTheClocksTim
   httplib::Response res;
   HandleManifest(ctx_, Get("/api/sync/manifest"), res);
   ASSERT_EQ(res.status, 200) << res.body;
-  EXPECT_EQ(res.get_header_value("Vary"), "X-Ferry-Features");
+  EXPECT_EQ(res.get_header_value("Vary"), "X-Ferry-Features, Accept-Encoding");
   EXPECT_EQ(res.get_header_value("Content-Type"), "application/json");
   const auto m = nlohmann::json::parse(res.body);
   EXPECT_EQ(m["server_time"], FormatIsoTime(env_.NowUnixNanos()));
@@ -206,8 +233,9 @@ TEST_F(ServeHandlersTest, BundleIsMarkdownWithItsChangeTokenAsETag) {
   const CatalogDomain& d = ctx_.served->catalog->domains[0];
   BundleInput bundle{d.name, d.description, d.items};
   EXPECT_EQ(res.get_header_value("ETag"), "\"" + BundleChangeToken(bundle) + "\"");
-  EXPECT_EQ(res.body, RenderBundle(bundle));
-  EXPECT_NE(res.body.find("First text."), std::string::npos);
+  const std::string text = Streamed(res);
+  EXPECT_EQ(text, RenderBundle(bundle));
+  EXPECT_NE(text.find("First text."), std::string::npos);
 
   httplib::Response denied;
   HandleBundle(ctx_, Get("/api/memory/bundle?domain=secret"), denied);
@@ -244,9 +272,10 @@ TEST_F(ServeHandlersTest, AnEditedMemoryItemShowsInTheVeryNextBundleAndManifest)
   ASSERT_TRUE((*f)->Append(edited).ok());
   ASSERT_TRUE((*f)->Close().ok());
 
-  const httplib::Response after = bundle();
-  EXPECT_NE(after.body.find("Fresh text."), std::string::npos) << after.body;
-  EXPECT_EQ(after.body.find("First text."), std::string::npos);
+  httplib::Response after = bundle();
+  const std::string after_text = Streamed(after);
+  EXPECT_NE(after_text.find("Fresh text."), std::string::npos) << after_text;
+  EXPECT_EQ(after_text.find("First text."), std::string::npos);
   EXPECT_NE(after.get_header_value("ETag"), before.get_header_value("ETag"));
   const std::string md5_after = domain_md5();
   EXPECT_NE(md5_after, md5_before);
@@ -256,7 +285,8 @@ TEST_F(ServeHandlersTest, AnEditedMemoryItemShowsInTheVeryNextBundleAndManifest)
   env_.AdvanceClock(Md5Index::kRacyWindowNs);
   bundle();
   Write("/srv/memory/playbook/b.md", "---\nid: b\ntitle: B\nstatus: approved\n---\nSecond.\n");
-  EXPECT_NE(bundle().body.find("Second."), std::string::npos);
+  httplib::Response third = bundle();
+  EXPECT_NE(Streamed(third).find("Second."), std::string::npos);
 }
 
 TEST_F(ServeHandlersTest, AMemoryItemThatStopsParsingKeepsTheLastGoodBundle) {
@@ -331,6 +361,115 @@ TEST_F(ServeHandlersTest, AnotherMethodIs405NamingTheAllowedOnesWithoutAuthentic
   EXPECT_EQ(res.get_header_value("Allow"), "GET, HEAD");
   EXPECT_EQ(res.body, R"({"error":"method POST is not allowed here; use GET, HEAD"})"
                       "\n");
+}
+
+// Compression and conditional manifests (docs/PROTOCOL.md "Compression", "Conditional
+// manifests").
+class ServeConditionalTest : public ServeHandlersTest {
+ protected:
+  httplib::Response Manifest(const std::string& token = "t-ana",
+                             const std::string& accept_encoding = "",
+                             const std::string& if_none_match = "") {
+    httplib::Request req = Get("/api/sync/manifest", "", token);
+    if (!accept_encoding.empty()) req.headers.emplace("Accept-Encoding", accept_encoding);
+    if (!if_none_match.empty()) req.headers.emplace("If-None-Match", if_none_match);
+    httplib::Response res;
+    HandleManifest(ctx_, req, res);
+    return res;
+  }
+};
+
+TEST_F(ServeConditionalTest, ManifestIsGzipWhenAcceptedAndIdentityOtherwise) {
+  httplib::Response plain = Manifest();
+  ASSERT_EQ(plain.status, 200);
+  EXPECT_FALSE(plain.has_header("Content-Encoding"));
+  httplib::Response refused = Manifest("t-ana", "br, gzip;q=0");
+  ASSERT_EQ(refused.status, 200);
+  EXPECT_FALSE(refused.has_header("Content-Encoding"));
+  EXPECT_EQ(refused.body, plain.body);
+
+  env_.AdvanceClock(1'000'000'000);  // a later server_time: the spliced-in piece differs
+  httplib::Response gz = Manifest("t-ana", "deflate, gzip, br, zstd");
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz.get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(gz.get_header_value("Vary"), "X-Ferry-Features, Accept-Encoding");
+  const std::string body = Gunzip(Streamed(gz));
+  auto m = nlohmann::json::parse(body);
+  EXPECT_EQ(m["server_time"], FormatIsoTime(env_.NowUnixNanos()));
+  m["server_time"] = nlohmann::json::parse(plain.body)["server_time"];
+  EXPECT_EQ(m, nlohmann::json::parse(plain.body));
+  // Each coding has its own strong tag of the same version.
+  EXPECT_EQ(gz.get_header_value("ETag"),
+            plain.get_header_value("ETag").substr(0, 33) + "-gzip\"");
+}
+
+TEST_F(ServeConditionalTest, ETagIsStableAcrossRequestsAndPerUser) {
+  const std::string first = Manifest().get_header_value("ETag");
+  ASSERT_TRUE(std::regex_match(first, std::regex("\"[0-9a-f]{32}\""))) << first;
+  env_.AdvanceClock(5'000'000'000);  // server_time moves; the tag does not
+  EXPECT_EQ(Manifest().get_header_value("ETag"), first);
+  // bo has the very same stack, so the very same body but for the time: another tag.
+  httplib::Response bo = Manifest("t-bo");
+  ASSERT_EQ(bo.status, 200);
+  EXPECT_NE(bo.get_header_value("ETag"), first);
+}
+
+TEST_F(ServeConditionalTest, ETagChangesWithTheStackAndWithATable) {
+  const std::string first = Manifest().get_header_value("ETag");
+  ASSERT_TRUE(stack_store_->Set("ana", StackKind::kDirectTables, "orders", true).ok());
+  const std::string with_direct = Manifest().get_header_value("ETag");
+  EXPECT_NE(with_direct, first);
+  ASSERT_TRUE(stack_store_->Set("ana", StackKind::kDirectTables, "orders", false).ok());
+  EXPECT_EQ(Manifest().get_header_value("ETag"), first);  // the same version again
+
+  Write("/srv/data/orders.parquet", "PAR1 orders, version two PAR1");
+  env_.AdvanceClock(Md5Index::kRacyWindowNs);
+  httplib::Response changed = Manifest("t-ana", "", first);
+  EXPECT_EQ(changed.status, 200);  // the old tag no longer matches
+  EXPECT_NE(changed.get_header_value("ETag"), first);
+}
+
+TEST_F(ServeConditionalTest, MatchingIfNoneMatchIs304WithTheTagAndNoBody) {
+  httplib::Response full = Manifest("t-ana", "gzip");
+  const std::string tag = full.get_header_value("ETag");
+  for (const std::string& accept : {std::string("gzip"), std::string()}) {
+    httplib::Response res = Manifest("t-ana", accept, tag);
+    EXPECT_EQ(res.status, 304) << accept;
+    EXPECT_TRUE(res.body.empty());
+    EXPECT_EQ(res.content_length_, 0u);
+    EXPECT_EQ(res.get_header_value("ETag"), accept.empty() ? tag.substr(0, 33) + "\"" : tag);
+    EXPECT_EQ(res.get_header_value("Vary"), "X-Ferry-Features, Accept-Encoding");
+  }
+  // Another user's tag is no match, nor is a malformed one.
+  EXPECT_EQ(Manifest("t-bo", "gzip", tag).status, 200);
+  EXPECT_EQ(Manifest("t-ana", "gzip", tag.substr(1, 32)).status, 200);
+  // No token, no 304: authentication comes first.
+  httplib::Request anonymous = Get("/api/sync/manifest", "", "");
+  anonymous.headers.emplace("If-None-Match", tag);
+  httplib::Response denied;
+  HandleManifest(ctx_, anonymous, denied);
+  EXPECT_EQ(denied.status, 401);
+}
+
+TEST_F(ServeConditionalTest, BundleIsGzipWhenAcceptedAndAnswers304) {
+  httplib::Request req = Get("/api/memory/bundle?domain=playbook");
+  req.headers.emplace("Accept-Encoding", "gzip");
+  httplib::Response gz;
+  HandleBundle(ctx_, req, gz);
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz.get_header_value("Vary"), "Accept-Encoding");
+  const CatalogDomain& d = ctx_.served->catalog->domains[0];
+  BundleInput bundle{d.name, d.description, d.items};
+  EXPECT_EQ(Gunzip(Streamed(gz)), RenderBundle(bundle));
+  EXPECT_EQ(gz.get_header_value("ETag"), "\"" + BundleChangeToken(bundle) + "-gzip\"");
+
+  req.headers.emplace("If-None-Match", gz.get_header_value("ETag"));
+  httplib::Response again;
+  HandleBundle(ctx_, req, again);
+  EXPECT_EQ(again.status, 304);
+  EXPECT_EQ(again.content_length_, 0u);
 }
 
 }  // namespace

@@ -208,12 +208,9 @@ Result<std::shared_ptr<const ManifestCache::Pieces>> ManifestCache::Refresh(cons
   return published;
 }
 
-std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Pieces& pieces,
-                                                                     const Request& req) const {
-  auto r = std::make_shared<Rendered>();
-  r->generation = pieces.generation;
-  std::string& h = r->head;
-  h = "{\"data_packages\":[";
+std::shared_ptr<const ManifestBody> ManifestCache::Render(const Pieces& pieces,
+                                                          const Request& req) const {
+  std::string h = "{\"data_packages\":[";
   for (size_t i = 0; i < req.packages.size(); ++i) {
     if (i > 0) h += ',';
     h += *pieces.packages[req.packages[i]][req.form];
@@ -232,8 +229,7 @@ std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Piece
     h += *req.domain_texts[i];
   }
   h += "],\"server_time\":";
-  std::string& t = r->tail;
-  t = ",\"tables\":{";
+  std::string t = ",\"tables\":{";
   first = true;
   for (size_t i : req.tables) {
     if (!pieces.tables[i]->broken.empty()) continue;
@@ -244,11 +240,19 @@ std::shared_ptr<const ManifestCache::Rendered> ManifestCache::Render(const Piece
     t += FlatText(*pieces.tables[i], req.form);
   }
   t += "}}";
-  return r;
+  return std::make_shared<const ManifestBody>(pieces.generation, std::move(h), std::move(t));
 }
 
 Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOverrides& overrides,
                                         int64_t now_unix_ns, ClientFeatures features) {
+  FERRY_ASSIGN_OR_RETURN(std::shared_ptr<const ManifestBody> body,
+                         Current(user, overrides, features));
+  return body->Identity(now_unix_ns);
+}
+
+Result<std::shared_ptr<const ManifestBody>> ManifestCache::Current(const CatalogUser& user,
+                                                                   const StackOverrides& overrides,
+                                                                   ClientFeatures features) {
   const Catalog& c = *catalog_;
   const UserStack stack = ResolveStack(c, user, overrides);
   Request req;
@@ -310,21 +314,21 @@ Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOver
     FERRY_ASSIGN_OR_RETURN(pieces, Refresh(req));
   }
 
-  std::shared_ptr<const Rendered> body;
+  std::shared_ptr<const ManifestBody> body;
   {
     std::lock_guard<std::mutex> lock(bodies_mu_);
     auto it = bodies_.find(req.key);
-    if (it != bodies_.end() && it->second->generation == pieces->generation) body = it->second;
+    if (it != bodies_.end() && it->second->generation() == pieces->generation) body = it->second;
   }
   if (!body) {
     body = Render(*pieces, req);
     std::lock_guard<std::mutex> lock(bodies_mu_);
-    const size_t size = body->head.size() + body->tail.size();
+    const size_t size = body->size();
     auto it = bodies_.find(req.key);
     // Never replace a newer body with an older one (a concurrent request may have refreshed).
-    if (it == bodies_.end() || it->second->generation <= body->generation) {
+    if (it == bodies_.end() || it->second->generation() <= body->generation()) {
       if (it != bodies_.end()) {
-        bodies_bytes_ -= it->second->head.size() + it->second->tail.size();
+        bodies_bytes_ -= it->second->size();
         bodies_.erase(it);
       }
       if (bodies_bytes_ + size > kMaxCachedBodyBytes) {
@@ -335,13 +339,7 @@ Result<std::string> ManifestCache::Body(const CatalogUser& user, const StackOver
       bodies_bytes_ += size;
     }
   }
-  const std::string time = "\"" + FormatIsoTime(now_unix_ns) + "\"";
-  std::string out;
-  out.reserve(body->head.size() + time.size() + body->tail.size());
-  out += body->head;
-  out += time;
-  out += body->tail;
-  return out;
+  return body;
 }
 
 }  // namespace ferry::serve

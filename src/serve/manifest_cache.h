@@ -11,7 +11,8 @@
 //   its object;
 // - per client form and resolved stack (the packages, domains and direct tables a user gets,
 //   so users with the same stack share it): the whole body but `server_time`, tagged with the
-//   generation of the table pieces it was assembled from.
+//   generation of the table pieces it was assembled from (a ManifestBody, which also keeps
+//   its gzip form and the digest the ETag comes from).
 //
 // Invariants:
 // - A body is byte-identical to DumpJson(BuildManifest(...)) for the same inputs, client
@@ -60,6 +61,7 @@
 
 #include "ferry/status.h"
 #include "serve/catalog.h"
+#include "serve/manifest_body.h"
 #include "serve/manifest_builder.h"
 #include "serve/md5_index.h"
 #include "serve/memory_domains.h"
@@ -69,7 +71,8 @@ namespace ferry::serve {
 
 class ManifestCache {
  public:
-  // Bodies kept for distinct stacks, in bytes; beyond it the body cache starts over.
+  // Bodies kept for distinct stacks, in bytes (their identity form; a gzip form, made for
+  // the first client that accepts it, adds about a tenth); beyond it the cache starts over.
   static constexpr size_t kMaxCachedBodyBytes = 64u << 20;
 
   // `digests` (and the Env it reads through, whose wall clock times the racy rule) and
@@ -86,6 +89,11 @@ class ManifestCache {
   // changing: kUnavailable naming the table, never its path).
   Result<std::string> Body(const CatalogUser& user, const StackOverrides& overrides,
                            int64_t now_unix_ns, ClientFeatures features);
+  // The same body as a shared ManifestBody (manifest_body.h), for the handler to pick a coding
+  // and derive the ETag from; same errors as Body.
+  Result<std::shared_ptr<const ManifestBody>> Current(const CatalogUser& user,
+                                                      const StackOverrides& overrides,
+                                                      ClientFeatures features);
 
   // Bumped whenever a table piece is (re)built; tests observe invalidation with it.
   uint64_t generation() const;
@@ -112,11 +120,6 @@ class ManifestCache {
     // By package index, then FormIndex; null: stale or not rendered yet.
     std::vector<std::array<std::shared_ptr<const std::string>, kClientForms>> packages;
   };
-  struct Rendered {
-    uint64_t generation = 0;
-    std::string head;  // up to and including `"server_time":`
-    std::string tail;  // after the time
-  };
   struct Request {  // one user's stack as indices, in one client form
     std::vector<size_t> packages, domains, direct, tables;  // tables: the union, sorted by id
     size_t form = 0;                                        // FormIndex
@@ -134,7 +137,7 @@ class ManifestCache {
   // Rebuilds what `req` needs that is missing or stale, publishes and returns the snapshot.
   Result<std::shared_ptr<const Pieces>> Refresh(const Request& req);
   std::string RenderPackage(const Pieces& pieces, size_t package, size_t form) const;
-  std::shared_ptr<const Rendered> Render(const Pieces& pieces, const Request& req) const;
+  std::shared_ptr<const ManifestBody> Render(const Pieces& pieces, const Request& req) const;
 
   const std::shared_ptr<const Catalog> catalog_;
   FileDigests* const digests_;
@@ -151,7 +154,7 @@ class ManifestCache {
   std::mutex refresh_mu_;  // one rebuild at a time
 
   std::mutex bodies_mu_;  // guards bodies_ and bodies_bytes_
-  std::map<std::string, std::shared_ptr<const Rendered>> bodies_;
+  std::map<std::string, std::shared_ptr<const ManifestBody>> bodies_;
   size_t bodies_bytes_ = 0;
 };
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
 
 #include "ferry/status.h"
@@ -17,6 +18,11 @@ namespace ferry::serve {
 
 void SetError(httplib::Response& res, int http_status, const std::string& message);
 void SetJson(httplib::Response& res, int http_status, const nlohmann::json& body);
+// Serves `body` (already in its final coding: httplib must not compress it again, which it
+// would do to a text body set with set_content when the client accepts gzip or br) with a
+// known length, streamed from the shared string so no copy of it is made.
+void SetPrecodedContent(httplib::Response& res, std::shared_ptr<const std::string> body,
+                        const std::string& content_type);
 // Maps a Status from the engine: kUnavailable -> 503 with Retry-After, kNotFound -> 404,
 // kPermissionDenied -> 403, anything else -> 500.
 void SetStatusError(httplib::Response& res, const Status& status);

@@ -172,8 +172,8 @@ TEST_F(OldClientTest, ManifestFormFollowsTheFeaturesHeaderAndSaysItVaries) {
   ASSERT_TRUE(old_form && pull_form);
   ASSERT_EQ(old_form->status, 200);
   ASSERT_EQ(pull_form->status, 200);
-  EXPECT_EQ(old_form->get_header_value("Vary"), "X-Ferry-Features");
-  EXPECT_EQ(pull_form->get_header_value("Vary"), "X-Ferry-Features");
+  EXPECT_EQ(old_form->get_header_value("Vary"), "X-Ferry-Features, Accept-Encoding");
+  EXPECT_EQ(pull_form->get_header_value("Vary"), "X-Ferry-Features, Accept-Encoding");
   auto events_of = [](const std::string& body) {
     nlohmann::json m = nlohmann::json::parse(body);
     for (const auto& p : m["data_packages"]) {
