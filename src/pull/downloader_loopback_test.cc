@@ -30,7 +30,7 @@ using ferry::testing::LoopbackHttpServer;
 using ferry::testing::Md5Hex;
 using ferry::testing::TempDir;
 
-constexpr int kTables = 120;
+constexpr int kTables = 60;
 constexpr int kCap = 6;
 
 std::string Bytes(int i) {
@@ -130,12 +130,12 @@ TEST_F(DownloaderLoopbackTest, FixedJobsKeepExactlyThatManyConnections) {
   Downloader downloader(env, http.get(), layout, &cache, o);
 
   std::vector<FetchAction> fetches = Fetches(layout);
-  fetches.resize(40);
+  fetches.resize(16);
   std::vector<Status> results = downloader.FetchAll(fetches);
   for (const Status& s : results) ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(downloader.peak_in_flight(), 2);
   std::lock_guard<std::mutex> lock(seen_.mu);
-  EXPECT_EQ(seen_.requests, 40);
+  EXPECT_EQ(seen_.requests, 16);
   EXPECT_LE(seen_.max_serving, 2);
   EXPECT_LE(static_cast<int>(seen_.ports.size()), 2);
 }
