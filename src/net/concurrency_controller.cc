@@ -52,6 +52,7 @@ void ConcurrencyController::OnOverloaded(int64_t now_ns, int64_t retry_after_ms)
   level_ = std::max(1, level_ / 2);
   phase_ = Phase::kAvoidance;
   round_started_ = false;  // the next completion after the pause starts a round
+  settling_ = true;
   last_throughput_ = -1;   // what came before the overload says nothing about the new level
 }
 
@@ -64,6 +65,13 @@ void ConcurrencyController::StartRound(int64_t now_ns) {
 }
 
 void ConcurrencyController::EndRound(int64_t now_ns) {
+  if (settling_) {
+    // The round right after a change mixes requests started at the old level with the new
+    // ones: measuring it would credit (or blame) the change for the transition.
+    settling_ = false;
+    StartRound(now_ns);
+    return;
+  }
   const double throughput =
       static_cast<double>(round_bytes_) * 1e9 / static_cast<double>(now_ns - round_start_ns_);
   const bool compared = last_throughput_ >= 0 && round_level_ != last_level_;
@@ -87,6 +95,7 @@ void ConcurrencyController::EndRound(int64_t now_ns) {
       level_ = std::max(before_raise, floor_);
       going_up_ = false;
     }
+    settling_ = level_ != round_level_;
     StartRound(now_ns);
     return;
   }
@@ -101,6 +110,7 @@ void ConcurrencyController::EndRound(int64_t now_ns) {
     going_up_ = true;  // held at the bottom: try upwards
   }  // else held at the cap, going up: keep holding
   level_ = going_up_ ? StepUp() : StepDown();
+  settling_ = level_ != round_level_;
   StartRound(now_ns);
 }
 

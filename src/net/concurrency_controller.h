@@ -8,7 +8,8 @@
 // - Rounds. A round ends at the first completion that makes at least `level` completions
 //   since the round began and at least kMinRoundNs have passed (the Env's monotonic clock), so
 //   every request in flight has had a chance to finish once. Its throughput is the completed
-//   bytes over the round's time.
+//   bytes over the round's time. The round right after a change of level is not measured
+//   (settling: its completions are mostly requests started at the old level).
 // - Slow start. From `initial` the level doubles after each round while doubling paid: the
 //   round's throughput rose by at least half of what the raise would give if throughput
 //   followed the level (elasticity >= 0.5, below). The first raise that did not pay ends slow
@@ -100,6 +101,7 @@ class ConcurrencyController {
   double last_throughput_ = -1;
   int last_level_ = 0;
   bool going_up_ = true;  // avoidance: the direction of the next step
+  bool settling_ = false;  // the level just changed: the next round is not measured
 };
 
 // Retry-After as milliseconds: delta-seconds ("120"), else -1 (absent, an HTTP-date or junk:
