@@ -53,7 +53,7 @@ void ConcurrencyController::OnOverloaded(int64_t now_ns, int64_t retry_after_ms)
   phase_ = Phase::kAvoidance;
   round_started_ = false;  // the next completion after the pause starts a round
   settling_ = true;
-  last_throughput_ = -1;   // what came before the overload says nothing about the new level
+  last_throughput_ = -1;  // what came before the overload says nothing about the new level
 }
 
 void ConcurrencyController::StartRound(int64_t now_ns) {
@@ -108,7 +108,7 @@ void ConcurrencyController::EndRound(int64_t now_ns) {
     going_up_ = paid;
   } else if (round_level_ <= 1 || round_level_ <= floor_) {
     going_up_ = true;  // held at the bottom: try upwards
-  }  // else held at the cap, going up: keep holding
+  }                    // else held at the cap, going up: keep holding
   level_ = going_up_ ? StepUp() : StepDown();
   settling_ = level_ != round_level_;
   StartRound(now_ns);

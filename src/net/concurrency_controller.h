@@ -59,7 +59,7 @@ class ConcurrencyController {
  public:
   enum class Phase { kFixed, kSlowStart, kAvoidance };
 
-  static constexpr int64_t kMinRoundNs = 20'000'000;       // 20 ms
+  static constexpr int64_t kMinRoundNs = 20'000'000;  // 20 ms
   static constexpr int64_t kDefaultRetryAfterMs = 1000;
   static constexpr int64_t kMaxRetryAfterMs = 60'000;
   // Elasticity at or above which a change of level "paid".
@@ -100,7 +100,7 @@ class ConcurrencyController {
   // The round before it (throughput < 0: none to compare with).
   double last_throughput_ = -1;
   int last_level_ = 0;
-  bool going_up_ = true;  // avoidance: the direction of the next step
+  bool going_up_ = true;   // avoidance: the direction of the next step
   bool settling_ = false;  // the level just changed: the next round is not measured
 };
 

@@ -35,10 +35,10 @@ struct Event {
 };
 
 struct Trace {
-  std::vector<int> levels;           // after each completion or overload
-  std::vector<bool> overloaded;      // whether that event was an overload
-  std::vector<int64_t> starts_ns;    // when each request started
-  std::vector<int64_t> overloads_ns; // when each 429/503 arrived
+  std::vector<int> levels;            // after each completion or overload
+  std::vector<bool> overloaded;       // whether that event was an overload
+  std::vector<int64_t> starts_ns;     // when each request started
+  std::vector<int64_t> overloads_ns;  // when each 429/503 arrived
   int max_in_flight = 0;
   int64_t end_ns = 0;
 };
@@ -91,7 +91,9 @@ Trace Simulate(ConcurrencyController* c, const ScriptedServer& server, int reque
 // Each request takes 50 ms +-5 % however many are in flight: a long link, small files.
 ScriptedServer SlowServer() {
   ScriptedServer s;
-  s.service_ns = [](int, uint32_t noise) { return 50 * kMs + (noise % 5000) * kMs / 1000 - 2 * kMs; };
+  s.service_ns = [](int, uint32_t noise) {
+    return 50 * kMs + (noise % 5000) * kMs / 1000 - 2 * kMs;
+  };
   return s;
 }
 

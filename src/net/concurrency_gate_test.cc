@@ -44,8 +44,7 @@ TEST(ConcurrencyGateTest, RetryWaitsOutThePauseToo) {
   gate.NoteOverloaded(-1);  // no Retry-After: the default
   const int64_t before = env->NowMonotonicNanos();
   gate.WaitOutPause();
-  EXPECT_EQ(env->NowMonotonicNanos() - before,
-            ConcurrencyController::kDefaultRetryAfterMs * kMs);
+  EXPECT_EQ(env->NowMonotonicNanos() - before, ConcurrencyController::kDefaultRetryAfterMs * kMs);
 }
 
 TEST(ConcurrencyGateTest, FullGateBlocksUntilASlotIsFreed) {

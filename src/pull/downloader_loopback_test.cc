@@ -51,21 +51,21 @@ struct ServerSide {
 class DownloaderLoopbackTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.server().Get(R"(/t/(\d+))", [this](const httplib::Request& req,
-                                                httplib::Response& res) {
-      {
-        std::lock_guard<std::mutex> lock(seen_.mu);
-        seen_.ports.insert(req.remote_port);
-        ++seen_.requests;
-        seen_.max_serving = std::max(seen_.max_serving, ++seen_.serving);
-      }
-      // Each table costs the server 10 ms, like a short round trip: throughput follows the
-      // number in flight, so the controller raises the level to the cap.
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      res.set_content(Bytes(std::stoi(req.matches[1])), "application/octet-stream");
-      std::lock_guard<std::mutex> lock(seen_.mu);
-      --seen_.serving;
-    });
+    server_.server().Get(
+        R"(/t/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+          {
+            std::lock_guard<std::mutex> lock(seen_.mu);
+            seen_.ports.insert(req.remote_port);
+            ++seen_.requests;
+            seen_.max_serving = std::max(seen_.max_serving, ++seen_.serving);
+          }
+          // Each table costs the server 10 ms, like a short round trip: throughput follows the
+          // number in flight, so the controller raises the level to the cap.
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          res.set_content(Bytes(std::stoi(req.matches[1])), "application/octet-stream");
+          std::lock_guard<std::mutex> lock(seen_.mu);
+          --seen_.serving;
+        });
     server_.Start();
   }
 
