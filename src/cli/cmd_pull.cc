@@ -21,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/command.h"
@@ -92,7 +93,10 @@ class PullCommand : public Command {
                     "Bearer token (default: $FERRY_TOKEN, <workspace>/.ferry/token, "
                     "~/.config/ferry/token)");
     app->add_option("--workspace", workspace_, "Workspace directory (default: current)");
-    app->add_option("--jobs", jobs_, "Parallel downloads")->check(CLI::Range(1, 64));
+    app->add_option("--jobs", jobs_,
+                    "Downloads at once, fixed (default: ferry finds the level itself, up to 32 "
+                    "per server; local work runs 4 at a time)")
+        ->check(CLI::Range(1, 64));
     app->add_option("--link", link_,
                     "Link strategies in order of preference (reflink,symlink,hardlink,copy)");
     app->add_flag("--dry-run", dry_run_, "Print the plan and change nothing");
@@ -127,7 +131,9 @@ class PullCommand : public Command {
     pull::PullOptions o;
     o.workspace = AbsoluteDir(workspace_);
     o.server_url = server_;
-    o.jobs = jobs_;
+    // No --jobs: the downloads find their own level; local work keeps the default of 4.
+    o.jobs = jobs_.value_or(4);
+    o.adaptive_downloads = !jobs_.has_value();
     o.dry_run = dry_run_;
     o.wait_for_lock = wait_;
     Result<std::vector<LinkStrategy>> order = ParseLinkOrder(link_);
@@ -192,7 +198,7 @@ class PullCommand : public Command {
   std::string server_;
   std::string token_;
   std::string workspace_;
-  int jobs_ = 4;
+  std::optional<int> jobs_;  // unset: adaptive downloads
   std::string link_ = "reflink,symlink,hardlink,copy";
   bool dry_run_ = false;
   bool wait_ = false;

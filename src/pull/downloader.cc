@@ -105,6 +105,22 @@ uint64_t InstalledSize(Env* env, const FetchAction& f) {
   return total;
 }
 
+// The bytes a fetch moved, for the concurrency controller's throughput: the manifest's sizes
+// (what the server was asked for), or what arrived when they are unknown.
+uint64_t FetchedBytes(Env* env, const FetchAction& f) {
+  uint64_t announced = f.size_bytes;
+  for (const ManifestPart& part : f.parts) announced += part.size_bytes;
+  return announced != 0 ? announced : InstalledSize(env, f);
+}
+
+ConcurrencyOptions GateOptions(const DownloadOptions& o) {
+  ConcurrencyOptions c;
+  c.adaptive = o.adaptive;
+  c.fixed_level = std::max(1, o.jobs);
+  c.cap = std::max(1, o.cap);
+  return c;
+}
+
 }  // namespace
 
 Downloader::Downloader(Env* env, HttpClient* http, const WorkspaceLayout& layout,
@@ -114,7 +130,8 @@ Downloader::Downloader(Env* env, HttpClient* http, const WorkspaceLayout& layout
       layout_(layout),
       cache_(cache),
       options_(std::move(options)),
-      budget_(env, layout.partial_dir(), options_.free_space_margin) {}
+      budget_(env, layout.partial_dir(), options_.free_space_margin),
+      gate_(env, GateOptions(options_)) {}
 
 std::string Downloader::PartialPathFor(const WorkspaceLayout& layout, const FetchAction& f) {
   std::string base = f.table_id + "." + (f.md5.empty() ? std::string("nomd5") : f.md5);
@@ -124,9 +141,15 @@ std::string Downloader::PartialPathFor(const WorkspaceLayout& layout, const Fetc
 std::vector<Status> Downloader::FetchAll(const std::vector<FetchAction>& fetches) {
   std::vector<Status> results(fetches.size());
   if (fetches.empty()) return results;
-  ThreadPool pool(static_cast<size_t>(std::max(1, options_.jobs)));
+  // As many workers as the gate could ever admit; the gate decides how many run.
+  const int workers = options_.adaptive ? std::max(1, options_.cap) : std::max(1, options_.jobs);
+  ThreadPool pool(std::min(static_cast<size_t>(workers), fetches.size()));
   for (size_t i = 0; i < fetches.size(); ++i) {
-    pool.Schedule([this, &fetches, &results, i] { results[i] = Fetch(fetches[i]); });
+    pool.Schedule([this, &fetches, &results, i] {
+      gate_.Enter();
+      results[i] = Fetch(fetches[i]);
+      gate_.Leave(results[i].ok() ? FetchedBytes(env_, fetches[i]) : 0);
+    });
   }
   pool.Wait();
   return results;
@@ -385,7 +408,11 @@ Status Downloader::ResumeOnce(Transfer* t) {
     }
     return AppendChunk(t, chunk, out.get());
   };
+  if (options_.adaptive) gate_.WaitOutPause();  // a retry honours the server's Retry-After
   Result<HttpResponse> resp = http_->Send(req, sink);
+  if (resp.ok() && (resp->status == 429 || resp->status == 503)) {
+    gate_.NoteOverloaded(ParseRetryAfterMs(resp->header("retry-after")));
+  }
   // Close flushes what arrived (after a transport error too, so the next attempt resumes
   // after it). No fsync here: InstallCanonical fsyncs the verified file before its rename,
   // and a partial lost to a crash is only re-downloaded.

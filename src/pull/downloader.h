@@ -1,5 +1,14 @@
-// Downloader: fetches canonical tables into the shared store, `jobs` at a time, over one
-// shared HttpClient (whose connections are kept alive between requests).
+// Downloader: fetches canonical tables into the shared store over one shared HttpClient
+// (whose connections are kept alive between requests and reused across tables).
+//
+// How many at a time: a ConcurrencyGate (net/concurrency_gate.h) admits each table. With
+// `adaptive` its controller finds the level itself (slow start from kInitialRequestsInFlight,
+// up while throughput follows, down when it stops or the server answers 429/503, never past
+// `cap`; docs/DESIGN.md); without, exactly `jobs` run at once. The worker threads are `cap`
+// (adaptive) or `jobs`; the client opens a connection only when a request finds none idle, so
+// connections to the server never outnumber the most tables in flight at once. A 429/503 is
+// reported to the gate as soon as it arrives, and every retry first waits out the pause its
+// Retry-After set (adaptive only: a fixed --jobs keeps the retry policy's backoff alone).
 //
 // For each FetchAction:
 // - Bytes stream into <root>/.ferry/partial/<id>.<md5>.part (a partitioned table: each part
@@ -51,6 +60,7 @@
 #include "ferry/http_client.h"
 #include "ferry/progress.h"
 #include "net/bearer_token.h"
+#include "net/concurrency_gate.h"
 #include "net/retry.h"
 #include "pull/disk_budget.h"
 #include "pull/plan.h"
@@ -60,7 +70,9 @@
 namespace ferry::pull {
 
 struct DownloadOptions {
-  int jobs = 4;
+  int jobs = 4;           // tables in flight when !adaptive
+  bool adaptive = false;  // the gate's controller chooses, up to `cap`
+  int cap = kMaxRequestsPerServer;
   RetryPolicy retry;
   int verify_attempts = 3;  // the first download plus two retries on a mismatch
   BearerToken token;        // sent only to its origin
@@ -83,6 +95,8 @@ class Downloader {
   Status Fetch(const FetchAction& fetch);
 
   uint64_t bytes_downloaded() const { return bytes_downloaded_.load(); }
+  // The most tables that were ever in flight at once.
+  int peak_in_flight() const { return gate_.peak_in_flight(); }
 
   // Where a fetch keeps its bytes in flight (file, or directory for a partitioned table).
   static std::string PartialPathFor(const WorkspaceLayout& layout, const FetchAction& fetch);
@@ -128,6 +142,7 @@ class Downloader {
   std::atomic<uint64_t> bytes_downloaded_{0};
   std::atomic<bool> refused_{false};
   DiskBudget budget_;
+  ConcurrencyGate gate_;
   std::mutex disk_mu_;
   Status disk_failure_;  // guarded by disk_mu_: the first disk error; no download starts after
 };

@@ -266,6 +266,7 @@ Status ExecuteAndRecord(Env* env, HttpClient* http, const WorkspaceLayout& layou
                         SyncReport* report) {
   DownloadOptions dl;
   dl.jobs = o.jobs;
+  dl.adaptive = o.adaptive_downloads;
   dl.retry = o.retry;
   dl.token = auth;
   dl.progress = o.progress;

@@ -42,7 +42,12 @@ struct PullOptions {
   std::string workspace;   // absolute
   std::string server_url;  // e.g. http://catalog:8080 (the manifest is <server>/api/sync/manifest)
   std::string token;       // "" = no Authorization header
+  // Local parallelism (hashing, unlinks, work alongside) and, unless adaptive_downloads, the
+  // number of tables downloaded at once.
   int jobs = 4;
+  // Downloads in flight follow net/concurrency_controller.h (up to kMaxRequestsPerServer)
+  // instead of `jobs`. `ferry pull` sets it unless --jobs is given.
+  bool adaptive_downloads = false;
   std::vector<LinkStrategy> link_order = DefaultLinkOrder();
   bool dry_run = false;
   bool wait_for_lock = false;
