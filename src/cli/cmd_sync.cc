@@ -69,8 +69,8 @@ class EventLines {
     }
     owned_ = std::fopen(where.c_str(), "w");
     if (owned_ == nullptr) {
-      return Status::InvalidArgument("--events " + where + ": cannot open for writing: " +
-                                     std::strerror(errno) +
+      return Status::InvalidArgument("--events " + where +
+                                     ": cannot open for writing: " + std::strerror(errno) +
                                      " (pass a writable path, or - for stdout)");
     }
     file_ = owned_;
@@ -176,8 +176,8 @@ class SyncCommand : public Command {
   }
 
   // The bar on stderr (nothing under --json or --quiet) and the per-action callbacks.
-  void StartProgress(const std::string& operation, const std::string& id_a,
-                     const std::string& id_b, std::string_view direction) {
+  void StartProgress(const std::string& operation, const std::string& id_a, const std::string& id_b,
+                     std::string_view direction) {
     bar_ = (global_.json || global_.verbosity < 0) ? NewSilentProgressSink()
                                                    : NewAutoProgressSink(stderr);
     ProgressEvent e;

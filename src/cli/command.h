@@ -5,7 +5,6 @@
 #define FERRY_CLI_COMMAND_H_
 
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <vector>
 

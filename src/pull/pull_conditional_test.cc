@@ -38,9 +38,10 @@ class PullConditionalTest : public ::testing::Test {
     catalog_.SetTable("tbl_o", TableBytes("tbl_o", 1));
     catalog_.SetTable("tbl_a", TableBytes("tbl_a", 1));
     catalog_.SetBundle("ops", BundleBytes("ops", 1));
-    catalog_.SetManifest(json::array({catalog_.Entry("tbl_a", "a")}),
-                         json::array({Package("sales", json::array({catalog_.Entry("tbl_o", "orders")}))}),
-                         json::array({catalog_.Domain("ops")}));
+    catalog_.SetManifest(
+        json::array({catalog_.Entry("tbl_a", "a")}),
+        json::array({Package("sales", json::array({catalog_.Entry("tbl_o", "orders")}))}),
+        json::array({catalog_.Domain("ops")}));
   }
 
   // The manifest URL answers `replies` in turn (the last one repeating).
@@ -142,9 +143,10 @@ TEST_F(PullConditionalTest, ChangedManifestIsA200WithANewETagThatReplacesTheCach
   ScriptManifest({Full("\"v1\"")});
   PullOk();
   catalog_.SetTable("tbl_o", TableBytes("tbl_o", 2));
-  catalog_.SetManifest(json::array(),
-                       json::array({Package("sales", json::array({catalog_.Entry("tbl_o", "orders")}))}),
-                       json::array({catalog_.Domain("ops")}));
+  catalog_.SetManifest(
+      json::array(),
+      json::array({Package("sales", json::array({catalog_.Entry("tbl_o", "orders")}))}),
+      json::array({catalog_.Domain("ops")}));
   ScriptManifest({Full("\"v2\"")});
 
   PullOutcome second = PullOk();

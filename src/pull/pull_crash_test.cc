@@ -265,9 +265,8 @@ TEST_P(PullCrashTest, OverlappedPullCrashedAtRandomStepsRecovers) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    LinkStrategiesAndCrashes, PullCrashTest,
-    ::testing::ValuesIn(AllCrashCases()), CrashCaseName);
+INSTANTIATE_TEST_SUITE_P(LinkStrategiesAndCrashes, PullCrashTest,
+                         ::testing::ValuesIn(AllCrashCases()), CrashCaseName);
 
 }  // namespace
 }  // namespace ferry::pull

@@ -42,8 +42,8 @@ struct FetchedManifest {
 // The cached manifest for `url`, parsed, or nullopt (none, another server's, or damaged: then
 // *note says why and the request goes out unconditional).
 std::optional<std::pair<CachedManifest, Manifest>> UsableCache(Env* env, const std::string& path,
-                                                               const std::string& url,
-                                                               bool* exists, std::string* note) {
+                                                               const std::string& url, bool* exists,
+                                                               std::string* note) {
   Result<CachedManifest> cached = LoadCachedManifest(env, path);
   *exists = cached.ok() || !cached.status().IsNotFound();
   if (!cached.ok()) {

@@ -187,9 +187,8 @@ TEST_P(PartitionedPullCrashTest, CompletedPullSurvivesACrashWithoutRecovery) {
   ExpectInvariants(&w->mem, WorkspaceLayout(kRoot), w->catalog, "P2, crashed after the pull");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    LinkStrategiesAndCrashes, PartitionedPullCrashTest,
-    ::testing::ValuesIn(AllCrashCases()), CrashCaseName);
+INSTANTIATE_TEST_SUITE_P(LinkStrategiesAndCrashes, PartitionedPullCrashTest,
+                         ::testing::ValuesIn(AllCrashCases()), CrashCaseName);
 
 }  // namespace
 }  // namespace ferry::pull

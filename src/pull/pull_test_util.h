@@ -263,9 +263,9 @@ inline std::vector<CrashCase> AllCrashCases() {
 // "symlink_LoseUnsynced": the first link of the order and the outcome.
 inline std::string CrashCaseName(const ::testing::TestParamInfo<CrashCase>& info) {
   std::string n = info.param.order;
-  return n.substr(0, n.find(',')) +
-         (info.param.outcome == MemEnv::CrashOutcome::kLoseUnsynced ? "_LoseUnsynced"
-                                                                     : "_KernelKeptAll");
+  return n.substr(0, n.find(',')) + (info.param.outcome == MemEnv::CrashOutcome::kLoseUnsynced
+                                         ? "_LoseUnsynced"
+                                         : "_KernelKeptAll");
 }
 
 }  // namespace ferry::pull::testing

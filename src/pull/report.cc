@@ -16,7 +16,9 @@ nlohmann::json TypeToJson(const TypeReport& t, const char* name_key) {
     j["error"] = e.error;
     errors.push_back(std::move(j));
   }
-  return {{"added", t.added}, {"updated", t.updated}, {"removed", t.removed},
+  return {{"added", t.added},
+          {"updated", t.updated},
+          {"removed", t.removed},
           {"errors", std::move(errors)}};
 }
 

@@ -84,7 +84,8 @@ nlohmann::json SyncReportToJson(const SyncReport& report);
 //   direct tables: 1 added, 0 updated, 0 removed
 //   data packages (table references): 5 added in 2 packages, 0 updated, 1 removed from 1 package
 //   memory domains: 1 added, 0 updated, 0 removed
-// then each error (but disk errors: DiskErrorSummaries), violation, healed item and note on its own line, then the bytes and time.
+// then each error (but disk errors: DiskErrorSummaries), violation, healed item and note on its own
+// line, then the bytes and time.
 std::string FormatSyncReportText(const SyncReport& report);
 
 }  // namespace ferry::pull

@@ -59,8 +59,7 @@ RclonePush MakeRcloneCopyDurable(CommandRunner* runner, const RclonePushRequest&
                                  const std::atomic<bool>* cancel) {
   RclonePush push;
   push.attempt = ToRemoteAttempt(
-      runner->Run(RcloneSpec({"rclone", "backend", "features", request.nas_path}, request),
-                  cancel),
+      runner->Run(RcloneSpec({"rclone", "backend", "features", request.nas_path}, request), cancel),
       "rclone", &ClassifyRclone);
   if (!push.attempt.done()) return push;
   Result<RcloneDestination> dest = ParseRcloneFeatures(push.attempt.result.stdout_text);
@@ -71,8 +70,7 @@ RclonePush MakeRcloneCopyDurable(CommandRunner* runner, const RclonePushRequest&
   }
   if (!dest->local) return push;  // kBackendWriteback: nothing ferry can flush
   push.attempt = ToRemoteAttempt(
-      runner->Run(RcloneSpec({"sync", "-f", dest->root}, request), cancel), "sync",
-      &ClassifySync);
+      runner->Run(RcloneSpec({"sync", "-f", dest->root}, request), cancel), "sync", &ClassifySync);
   if (push.attempt.done()) push.durability = RcloneDurability::kSynced;
   return push;
 }

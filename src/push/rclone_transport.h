@@ -70,7 +70,7 @@ std::string RcloneBwlimitArgument(const TransportConfig& transport, LocalTime no
 std::vector<std::string> RclonePushArgv(const RclonePushRequest& request);
 
 enum class RcloneDurability {
-  kSynced,          // the destination is a local filesystem and `sync -f` flushed it
+  kSynced,           // the destination is a local filesystem and `sync -f` flushed it
   kBackendWriteback  // not a local filesystem: on the NAS, durable after its writeback
 };
 

@@ -58,10 +58,10 @@ TEST_F(RcloneTransportTest, ArgvCopiesTheRunContentsIntoItsNasDir) {
             (Argv{"rclone", "copy", "--checksum", "--retries", "1", "/data/lab/EQ/P1/Runs/Run_1",
                   "labnas:lab/EQ/P1/Runs/Run_1"}));
   request_.bwlimit = "08:00,512k 18:00,off";
-  EXPECT_EQ(RclonePushArgv(request_),
-            (Argv{"rclone", "copy", "--checksum", "--retries", "1", "--bwlimit",
-                  "08:00,512k 18:00,off", "/data/lab/EQ/P1/Runs/Run_1",
-                  "labnas:lab/EQ/P1/Runs/Run_1"}));
+  EXPECT_EQ(
+      RclonePushArgv(request_),
+      (Argv{"rclone", "copy", "--checksum", "--retries", "1", "--bwlimit", "08:00,512k 18:00,off",
+            "/data/lab/EQ/P1/Runs/Run_1", "labnas:lab/EQ/P1/Runs/Run_1"}));
 }
 
 TEST_F(RcloneTransportTest, BwlimitTimetablePassesThroughVerbatim) {
@@ -72,10 +72,10 @@ TEST_F(RcloneTransportTest, BwlimitTimetablePassesThroughVerbatim) {
 
 TEST_F(RcloneTransportTest, UploadMbpsWindowsGiveTheRateInForceNow) {
   transport_.bandwidth.upload_mbps = 50;
-  transport_.bandwidth.windows = {{0b0111110, 8 * 60, 18 * 60}};  // mon-fri 08:00-18:00
+  transport_.bandwidth.windows = {{0b0111110, 8 * 60, 18 * 60}};          // mon-fri 08:00-18:00
   EXPECT_EQ(RcloneBwlimitArgument(transport_, {1, 8 * 60}), "6250000B");  // Monday 08:00
-  EXPECT_EQ(RcloneBwlimitArgument(transport_, {1, 18 * 60}), "");        // 18:00: off
-  EXPECT_EQ(RcloneBwlimitArgument(transport_, {0, 9 * 60}), "");         // Sunday
+  EXPECT_EQ(RcloneBwlimitArgument(transport_, {1, 18 * 60}), "");         // 18:00: off
+  EXPECT_EQ(RcloneBwlimitArgument(transport_, {0, 9 * 60}), "");          // Sunday
   transport_.bandwidth = {};
   EXPECT_EQ(RcloneBwlimitArgument(transport_, {1, 9 * 60}), "");
 }

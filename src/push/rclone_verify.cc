@@ -93,17 +93,24 @@ RemoteVerification VerifyByDownload(CommandRunner* runner,
 }  // namespace
 
 std::vector<std::string> RcloneHashsumArgv(const RcloneRemoteRequest& request) {
-  return {"rclone", "hashsum", "sha256", "--exclude", CacheExclude(request.cache_dir),
+  return {"rclone",        "hashsum", "sha256", "--exclude", CacheExclude(request.cache_dir),
           request.nas_path};
 }
 
 std::vector<std::string> RcloneCheckArgv(const RcloneRemoteRequest& request) {
-  return {"rclone",    "check", "--download", "--combined", "-",
-          "--exclude", CacheExclude(request.cache_dir), request.run_dir, request.nas_path};
+  return {"rclone",
+          "check",
+          "--download",
+          "--combined",
+          "-",
+          "--exclude",
+          CacheExclude(request.cache_dir),
+          request.run_dir,
+          request.nas_path};
 }
 
 std::vector<std::string> RcloneListingArgv(const RcloneRemoteRequest& request) {
-  return {"rclone",        "lsjson",        "-R", "--files-only", "--no-mimetype",
+  return {"rclone",       "lsjson",        "-R", "--files-only", "--no-mimetype",
           "--no-modtime", request.nas_path};
 }
 
@@ -222,8 +229,8 @@ Result<RemoteVerification> VerifyRunWithRclone(CommandRunner* runner, Env* env,
 RemoteListing ListRcloneRun(CommandRunner* runner, const RcloneRemoteRequest& request,
                             const std::atomic<bool>* cancel) {
   RemoteListing listing;
-  listing.attempt = ToRemoteAttempt(
-      runner->Run(Spec(RcloneListingArgv(request), request), cancel), "rclone", &ClassifyRclone);
+  listing.attempt = ToRemoteAttempt(runner->Run(Spec(RcloneListingArgv(request), request), cancel),
+                                    "rclone", &ClassifyRclone);
   if (NasDirMissing(listing.attempt.result)) {
     listing.attempt.outcome = RemoteAttempt::Outcome::kDone;
     listing.attempt.failure = {};

@@ -58,8 +58,7 @@ class RcloneVerifyTest : public ::testing::Test {
     const std::string manifest = kA + "  a.txt\n\\" + kSlash + "  raw/back\\\\slash\n" + kEmpty +
                                  "  raw/empty\n" + kFrame + "  raw/frame 1.bin\n";
     EXPECT_TRUE(
-        WriteFileAtomically(&env_, RunManifestPath(request_.run_dir, ".ferry"), manifest)
-            .ok());
+        WriteFileAtomically(&env_, RunManifestPath(request_.run_dir, ".ferry"), manifest).ok());
   }
   RemoteVerification Verify() {
     Result<RemoteVerification> v = VerifyRunWithRclone(&runner_, &env_, request_);
@@ -94,8 +93,8 @@ TEST_F(RcloneVerifyTest, ParsesHashsumWithOddNamesVerbatim) {
 }
 
 TEST_F(RcloneVerifyTest, ABlankHashIsNoticed) {
-  Result<RcloneHashes> h = ParseRcloneHashsum(std::string(64, ' ') + "  a.txt\n" + kEmpty +
-                                              "  raw/empty\n");
+  Result<RcloneHashes> h =
+      ParseRcloneHashsum(std::string(64, ' ') + "  a.txt\n" + kEmpty + "  raw/empty\n");
   ASSERT_TRUE(h.ok());
   EXPECT_TRUE(h->blank);
   EXPECT_EQ(h->entries.size(), 1u);
@@ -148,8 +147,7 @@ TEST_F(RcloneVerifyTest, UnsupportedHashFallsBackToTheDownloadCheck) {
 }
 
 TEST_F(RcloneVerifyTest, ABlankHashFallsBackToo) {
-  runner_.On(Is("hashsum"),
-             Answer(FakeCommandRunner::Exit(0, std::string(64, ' ') + "  a.txt\n")));
+  runner_.On(Is("hashsum"), Answer(FakeCommandRunner::Exit(0, std::string(64, ' ') + "  a.txt\n")));
   runner_.On(Is("check"), Answer(FakeCommandRunner::Exit(
                               0, "= a.txt\n= raw/frame 1.bin\n= raw/back\\slash\n= raw/empty\n")));
   EXPECT_TRUE(Verify().attempt.done());

@@ -93,10 +93,17 @@ Result<std::vector<ManifestEntry>> ReadRunManifest(Env* env, const std::string& 
 
 std::string RemoteSha256Command(const std::string& nas_path, const std::string& cache_dir) {
   const std::string dir = ShellQuote(nas_path);
-  return "if [ -d " + dir + " ]; then cd " + dir + " && sync -f . && find . -path " +
-         ShellQuote("./" + cache_dir) + " -prune -o -path " +
-         ShellQuote(std::string("./") + kRsyncPartialDir) +
-         " -prune -o -type f -printf '%P\\0' | xargs -0r sha256sum --; fi";
+  const std::string files = "find . -path " + ShellQuote("./" + cache_dir) + " -prune -o -path " +
+                            ShellQuote(std::string("./") + kRsyncPartialDir) +
+                            " -prune -o -type f -printf '%P\\0'";
+  // One sha256sum per NAS core, each writing whole lines (stdbuf -oL) into one pipe (| cat),
+  // where a write of one line is atomic, so lines never interleave. Without stdbuf, or on one
+  // core, a single sha256sum.
+  return "if [ -d " + dir + " ]; then cd " + dir +
+         " && sync -f . && n=$(nproc 2>/dev/null || echo 1) && "
+         "if [ \"$n\" -gt 1 ] && command -v stdbuf >/dev/null 2>&1; then " +
+         files + " | xargs -0r -P \"$n\" -n 16 stdbuf -oL sha256sum -- | cat; else " + files +
+         " | xargs -0r sha256sum --; fi; fi";
 }
 
 std::string RemoteListingCommand(const std::string& nas_path) {

@@ -6,11 +6,13 @@
 //
 //   if [ -d 'NAS' ]; then cd 'NAS' && sync -f . &&
 //     find . -path './CACHE' -prune -o -path './.rsync-partial' -prune -o -type f -printf '%P\0' |
-//     xargs -0r sha256sum --; fi
+//     xargs -0r -P "$(nproc)" -n 16 stdbuf -oL sha256sum -- | cat; fi
+//   (a single sha256sum on one core or without stdbuf; see RemoteSha256Command)
 //
 // - `sync -f .` first flushes the NAS filesystem (file data AND directory entries) to its
 //   disk, so what the pass then vouches for is durable: a NAS crash after cleanup loses
-//   nothing (rsync --fsync alone leaves the directory entries to the kernel's writeback).
+//   nothing. This is the rsync_ssh transport's only durability step (rsync runs without
+//   --fsync), so no pass may skip it.
 // - A missing NAS dir prints nothing and exits 0: every file is then missing, which fails the
 //   pass (the NAS copy went away), rather than an ssh error that would be retried as one.
 // - sha256sum's output is GNU's format; names with '\\' or a newline come escaped and are

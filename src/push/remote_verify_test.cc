@@ -58,8 +58,13 @@ TEST_F(RemoteVerifyTest, TheSshCommandSyncsThenHashesEveryFileButTheCacheDir) {
             (std::vector<std::string>{
                 "ssh", "-i", "/keys/id", "-o", "BatchMode=yes", "-p", "22", "labuser@nas01",
                 "if [ -d '/srv/lab/EQ/P/Runs/Run_1' ]; then cd '/srv/lab/EQ/P/Runs/Run_1' && "
-                "sync -f . && find . -path './.ferry' -prune -o -path './.rsync-partial' "
-                "-prune -o -type f -printf '%P\\0' | xargs -0r sha256sum --; fi"}));
+                "sync -f . && n=$(nproc 2>/dev/null || echo 1) && "
+                "if [ \"$n\" -gt 1 ] && command -v stdbuf >/dev/null 2>&1; then "
+                "find . -path './.ferry' -prune -o -path './.rsync-partial' "
+                "-prune -o -type f -printf '%P\\0' | xargs -0r -P \"$n\" -n 16 stdbuf -oL "
+                "sha256sum -- | cat; else "
+                "find . -path './.ferry' -prune -o -path './.rsync-partial' "
+                "-prune -o -type f -printf '%P\\0' | xargs -0r sha256sum --; fi; fi"}));
 }
 
 TEST_F(RemoteVerifyTest, AllFilesMatchingPasses) {

@@ -1,7 +1,7 @@
 // The `rsync_ssh` transport: one rsync over ssh copies the contents of a run dir into its NAS
 // dir (run_location.h gives the path), through the CommandRunner seam.
 //
-//   rsync -a --mkpath --partial-dir=.rsync-partial --fsync [--bwlimit=KIB]
+//   rsync -a --mkpath --partial-dir=.rsync-partial [--bwlimit=KIB]
 //         -e "ssh -i KEY -o BatchMode=yes -p PORT [-o UserKnownHostsFile=FILE]"
 //         <run_dir>/ <ssh_target>:<nas_path>/
 //
@@ -10,10 +10,11 @@
 // - --mkpath creates the missing parents of a fresh NAS path (rsync >= 3.2.3).
 // - --partial-dir keeps an interrupted file's bytes in <nas_path>/.rsync-partial, so the next
 //   attempt resumes it; rsync never leaves a partial file under its real name.
-// - --fsync (rsync >= 3.2.4) fsyncs every file rsync writes on the NAS before it is renamed
-//   into place: once rsync exits 0 the files' bytes are on the NAS's disk. The directory
-//   entries are made durable by the remote `sync -f` that the verify pass runs first
-//   (remote_verify.h), so a run is `verified` only with a durable NAS copy.
+// - Durability is NOT rsync's job: a push is followed by a verify pass, which runs `sync -f`
+//   in the NAS dir (syncfs: every file's data and every directory entry of that filesystem
+//   flushed, errors reported) before it hashes, and a run is `verified` only after that pass.
+//   One syncfs for the whole run replaced `--fsync` (one fsync, so one journal commit, per
+//   file): ~2 s less per GiB of 1 MiB files on this machine's disk (docs/PUSH.md, Benchmark).
 // - --bwlimit is the limit in force when the transfer starts (bandwidth.h,
 //   RsyncBwlimitArgument); none when unlimited.
 // - Rate re-evaluation: rsync takes one fixed --bwlimit, so when the transport's limit changes
@@ -49,10 +50,10 @@ namespace ferry::push {
 inline constexpr char kRsyncPartialDir[] = ".rsync-partial";
 
 struct RsyncPushRequest {
-  std::string run_dir;   // local, absolute
-  std::string nas_path;  // on the NAS, absolute
-  RateLimit rate;        // bytes per second; nullopt: no --bwlimit
-  std::string home;      // for "~/" in the key and known_hosts paths
+  std::string run_dir;     // local, absolute
+  std::string nas_path;    // on the NAS, absolute
+  RateLimit rate;          // bytes per second; nullopt: no --bwlimit
+  std::string home;        // for "~/" in the key and known_hosts paths
   int64_t timeout_ms = 0;  // per rsync command
   // Rate re-evaluation (see above); unused unless the limit varies with the time of day.
   Env* env = nullptr;  // the clock (NowUnixNanos) and the run's files (ListRunFiles)
@@ -79,8 +80,9 @@ std::vector<std::string> RsyncPushArgv(const TransportConfig& transport,
                                        const RsyncPushRequest& request);
 
 // Runs it (in batches when the rate varies and request.env is set; then request.rate is
-// ignored: each batch's rate comes from the clock). kDone means every file is on the NAS with
-// its bytes fsynced. A failed or cancelled batch ends the push with that batch's attempt.
+// ignored: each batch's rate comes from the clock). kDone means every file is on the NAS
+// (durable once the verify pass's `sync -f` returns). A failed or cancelled batch ends the
+// push with that batch's attempt.
 RemoteAttempt PushRunWithRsync(CommandRunner* runner, const TransportConfig& transport,
                                const RsyncPushRequest& request,
                                const std::atomic<bool>* cancel = nullptr);

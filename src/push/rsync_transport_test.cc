@@ -1,5 +1,5 @@
 // The rsync_ssh transport with FakeCommandRunner: the exact argv (trailing slashes, --mkpath,
-// --partial-dir, --fsync, --bwlimit, the ssh -e string), the timeout, and how each result is
+// --partial-dir, --bwlimit, the ssh -e string), the timeout, and how each result is
 // classified.
 #include "push/rsync_transport.h"
 
@@ -39,7 +39,7 @@ class RsyncTransportTest : public ::testing::Test {
 
 TEST_F(RsyncTransportTest, ArgvCopiesTheRunContentsIntoItsNasDir) {
   EXPECT_EQ(RsyncPushArgv(transport_, request_),
-            (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial", "--fsync", "-e",
+            (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial", "-e",
                   "ssh -i /home/lab/.ssh/id_ed25519 -o BatchMode=yes -p 2222",
                   "/data/lab/EQ/P1/Runs/Run_1/", "labuser@nas01:/srv/lab/EQ/P1/Runs/Run_1/"}));
 }
@@ -57,8 +57,7 @@ TEST_F(RsyncTransportTest, RateAndKnownHostsAndAQuotedKeyPath) {
   transport_.ssh_known_hosts = "/etc/ferry/known_hosts";
   transport_.ssh_key_path = "/keys/lab key's";
   EXPECT_EQ(RsyncPushArgv(transport_, request_),
-            (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial", "--fsync",
-                  "--bwlimit=6103", "-e",
+            (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial", "--bwlimit=6103", "-e",
                   "ssh -i '/keys/lab key''s' -o BatchMode=yes -p 2222 -o "
                   "UserKnownHostsFile=/etc/ferry/known_hosts",
                   "/data/lab/EQ/P1/Runs/Run_1/", "labuser@nas01:/srv/lab/EQ/P1/Runs/Run_1/"}));
@@ -143,15 +142,16 @@ class RsyncBatchTest : public RsyncTransportTest {
           WriteFileAtomically(&env_, request_.run_dir + "/" + f, std::string(100, 'x')).ok());
     }
     EXPECT_TRUE(CreateDirs(&env_, request_.run_dir + "/.ferry").ok());
-    EXPECT_TRUE(WriteFileAtomically(&env_, request_.run_dir + "/.ferry/checksums.sha256", "m").ok());
+    EXPECT_TRUE(
+        WriteFileAtomically(&env_, request_.run_dir + "/.ferry/checksums.sha256", "m").ok());
     env_.AdvanceClock((7 * 3600 + 59 * 60) * int64_t{1'000'000'000});
     request_.env = &env_;
     request_.batch_bytes = 150;
-    runner_.OnProgram("rsync", [this](const CommandSpec&, const std::atomic<bool>*)
-                                   -> Result<CommandResult> {
-      env_.AdvanceClock(120 * int64_t{1'000'000'000});
-      return FakeCommandRunner::Exit(0);
-    });
+    runner_.OnProgram(
+        "rsync", [this](const CommandSpec&, const std::atomic<bool>*) -> Result<CommandResult> {
+          env_.AdvanceClock(120 * int64_t{1'000'000'000});
+          return FakeCommandRunner::Exit(0);
+        });
   }
 
   ScopedUtc utc_;
@@ -166,15 +166,15 @@ TEST_F(RsyncBatchTest, AWindowOpeningMidRunLimitsTheNextBatch) {
   const std::string ssh = "ssh -i /keys/k -o BatchMode=yes -p 2222";
   const std::string src = "/data/lab/EQ/P1/Runs/Run_1/";
   const std::string dst = "labuser@nas01:/srv/lab/EQ/P1/Runs/Run_1/";
-  EXPECT_EQ(ran[0].argv, (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial",
-                               "--fsync", "--from0", "--files-from=-", "-e", ssh, src, dst}));
+  EXPECT_EQ(ran[0].argv, (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial", "--from0",
+                               "--files-from=-", "-e", ssh, src, dst}));
   EXPECT_EQ(ran[0].stdin_data, std::string("a.bin\0b.bin\0", 12));
   EXPECT_EQ(ran[1].argv,
-            (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial", "--fsync",
-                  "--bwlimit=6103", "--from0", "--files-from=-", "-e", ssh, src, dst}));
+            (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial", "--bwlimit=6103",
+                  "--from0", "--files-from=-", "-e", ssh, src, dst}));
   EXPECT_EQ(ran[1].stdin_data, std::string("raw/c.bin\0", 10));
   EXPECT_EQ(ran[2].argv, (Argv{"rsync", "-a", "--mkpath", "--partial-dir=.rsync-partial",
-                               "--fsync", "--bwlimit=6103", "-e", ssh, src, dst}));
+                               "--bwlimit=6103", "-e", ssh, src, dst}));
   EXPECT_EQ(ran[2].stdin_data, "");
   EXPECT_EQ(ran[2].timeout_ms, 3'600'000);
 }

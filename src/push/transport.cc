@@ -137,8 +137,7 @@ class RcloneTransport : public Transport {
 
   Result<RemoteVerification> Verify(const std::string& run_dir, const std::string& nas_path,
                                     const std::atomic<bool>* cancel) override {
-    return VerifyRunWithRclone(context_.runner, context_.env, Request(run_dir, nas_path),
-                               cancel);
+    return VerifyRunWithRclone(context_.runner, context_.env, Request(run_dir, nas_path), cancel);
   }
 
   RemoteListing List(const std::string& nas_path, const std::atomic<bool>* cancel) override {

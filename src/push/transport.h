@@ -46,7 +46,8 @@ class Transport {
   virtual ~Transport() = default;
 
   // Copies the contents of run_dir into nas_path; `now` (Unix seconds) picks the bandwidth
-  // limit in force. kDone means every file is durable at the destination (see each transport).
+  // limit in force. kDone means every file is at the destination, durable there by the end
+  // of the next verify pass at the latest (each transport says when).
   virtual RemoteAttempt Push(const std::string& run_dir, const std::string& nas_path, int64_t now,
                              const std::atomic<bool>* cancel) = 0;
   // One verify pass; an error Status only for the local side (the run's manifest).

@@ -400,8 +400,7 @@ TEST_F(ServeConditionalTest, ManifestIsGzipWhenAcceptedAndIdentityOtherwise) {
   m["server_time"] = nlohmann::json::parse(plain.body)["server_time"];
   EXPECT_EQ(m, nlohmann::json::parse(plain.body));
   // Each coding has its own strong tag of the same version.
-  EXPECT_EQ(gz.get_header_value("ETag"),
-            plain.get_header_value("ETag").substr(0, 33) + "-gzip\"");
+  EXPECT_EQ(gz.get_header_value("ETag"), plain.get_header_value("ETag").substr(0, 33) + "-gzip\"");
 }
 
 TEST_F(ServeConditionalTest, ETagIsStableAcrossRequestsAndPerUser) {

@@ -31,7 +31,8 @@ void SetPrecodedContent(httplib::Response& res, std::shared_ptr<const std::strin
   RequestLog::Current().streamed = true;
   const size_t size = body->size();
   res.set_content_provider(
-      size, content_type, [body = std::move(body)](size_t offset, size_t want, httplib::DataSink& sink) {
+      size, content_type,
+      [body = std::move(body)](size_t offset, size_t want, httplib::DataSink& sink) {
         const size_t n = std::min(want, body->size() - offset);
         if (!sink.write(body->data() + offset, n)) return false;
         RequestLog::Current().streamed_bytes += n;

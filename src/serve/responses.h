@@ -7,9 +7,8 @@
 
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "ferry/status.h"

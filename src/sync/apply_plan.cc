@@ -84,8 +84,8 @@ Result<SyncReport> ApplySavedPlan(Env* env, Replica* a, Replica* b, const PlanFi
   report.baseline_path = JoinPath(options.state_dir, BaselineFileName(a->id(), b->id()));
   FERRY_ASSIGN_OR_RETURN(
       std::unique_ptr<FileLock> lock,
-      env->LockFile(report.baseline_path + ".lock",
-                    "ferry sync apply " + a->id() + " " + b->id(), /*wait=*/false));
+      env->LockFile(report.baseline_path + ".lock", "ferry sync apply " + a->id() + " " + b->id(),
+                    /*wait=*/false));
   FERRY_ASSIGN_OR_RETURN(std::optional<Baseline> loaded, LoadBaseline(env, report.baseline_path));
   Baseline baseline(a->id(), b->id());
   if (loaded) {
@@ -98,9 +98,9 @@ Result<SyncReport> ApplySavedPlan(Env* env, Replica* a, Replica* b, const PlanFi
   for (const SyncAction& act : file.plan.actions) {
     if (act.op == ActionOp::kRename) ++report.renames;
   }
-  FERRY_ASSIGN_OR_RETURN(ExecuteResult executed,
-                         ExecutePlan(a, b, file.plan, baseline, a_seen, b_seen,
-                                     file.started_at_ns, options.execute));
+  FERRY_ASSIGN_OR_RETURN(
+      ExecuteResult executed,
+      ExecutePlan(a, b, file.plan, baseline, a_seen, b_seen, file.started_at_ns, options.execute));
   FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
   report.executed = std::move(executed);
   report.duration_ns = env->NowMonotonicNanos() - started;

@@ -261,8 +261,7 @@ Result<std::optional<Baseline>> LoadBaseline(Env* env, const std::string& path) 
   }
   head.resize(got);
   if (head == kBaselineMagicV2) {
-    FERRY_ASSIGN_OR_RETURN(Baseline baseline,
-                           DecodeBaselineV2(head, file->get(), size_hint, path));
+    FERRY_ASSIGN_OR_RETURN(Baseline baseline, DecodeBaselineV2(head, file->get(), size_hint, path));
     return std::optional<Baseline>(std::move(baseline));
   }
   // Format 1 (or not a baseline at all): text, read whole; it is rewritten as format 2 by

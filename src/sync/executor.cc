@@ -58,8 +58,8 @@ class Executor {
 Result<std::string> Executor::Backup(Replica* r, const std::string& path) const {
   std::string stamp = CompactUtcTime(started_at_ns_);
   for (int n = 0;; ++n) {
-    std::string candidate = backup_dir_ + "/" + stamp +
-                            (n == 0 ? "" : "." + std::to_string(n)) + "/" + path;
+    std::string candidate =
+        backup_dir_ + "/" + stamp + (n == 0 ? "" : "." + std::to_string(n)) + "/" + path;
     Result<ReplicaEntry> taken = r->Stat(candidate);
     if (taken.status().IsNotFound()) return candidate;
     if (!taken.ok()) return taken.status();

@@ -110,8 +110,7 @@ Status LocalReplica::Walk(const std::string& dir_rel,
   std::string dir_full = dir_rel.empty() ? root_ : JoinPath(root_, dir_rel);
   // One call per directory that lists and stats (fstatat on PosixEnv): no full path is built
   // or resolved per entry, which is most of a no-op sync's time (docs/SYNC.md "Performance").
-  FERRY_ASSIGN_OR_RETURN(std::vector<DirEntryWithInfo> entries,
-                         ListDirWithInfo(env_, dir_full));
+  FERRY_ASSIGN_OR_RETURN(std::vector<DirEntryWithInfo> entries, ListDirWithInfo(env_, dir_full));
   for (DirEntryWithInfo& d : entries) {
     if (IsTempName(d.name)) continue;
     if (dir_rel.empty() && d.name == kTrashDirName) continue;

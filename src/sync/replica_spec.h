@@ -38,8 +38,7 @@ Result<ReplicaSpec> ParseReplicaSpec(std::string_view text, std::string_view cwd
 
 // Parses `text` and opens the replica it names. A document space is kNotSupported in this
 // binary for now (the factory is wired where the space replica is linked in).
-Result<std::unique_ptr<Replica>> OpenReplica(Env* env, std::string_view text,
-                                             std::string_view cwd);
+Result<std::unique_ptr<Replica>> OpenReplica(Env* env, std::string_view text, std::string_view cwd);
 
 }  // namespace ferry::sync
 

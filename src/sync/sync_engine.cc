@@ -101,10 +101,9 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
       executed.baseline = std::move(baseline);
       report.executed = std::move(executed);
     } else {
-      FERRY_ASSIGN_OR_RETURN(
-          ExecuteResult executed,
-          ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen, reconcile.started_at_ns,
-                      options.execute));
+      FERRY_ASSIGN_OR_RETURN(ExecuteResult executed,
+                             ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen,
+                                         reconcile.started_at_ns, options.execute));
       phase_done(&report.phases.execute_ns);
       FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
       phase_done(&report.phases.commit_ns);

@@ -8,9 +8,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // File names may hold bytes that are not UTF-8; they are replaced so the line stays valid.
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 const char* ResultName(const ActionOutcome* outcome) {
   if (outcome == nullptr) return "planned";

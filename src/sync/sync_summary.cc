@@ -54,23 +54,22 @@ int SyncExitCode(const SyncSummary& summary, const SyncReport& report) {
 }
 
 nlohmann::ordered_json SyncSummaryToJson(const SyncSummary& s) {
-  return {{"dry_run", s.dry_run},   {"created", s.created},
-          {"updated", s.updated},   {"deleted", s.deleted},
-          {"renamed", s.renamed},   {"skipped", s.skipped},
-          {"failed", s.failed},     {"conflicts", s.conflicts},
-          {"unresolved_conflicts", s.unresolved}, {"bytes", s.bytes},
-          {"duration_ms", s.duration_ms}};
+  return {
+      {"dry_run", s.dry_run}, {"created", s.created},        {"updated", s.updated},
+      {"deleted", s.deleted}, {"renamed", s.renamed},        {"skipped", s.skipped},
+      {"failed", s.failed},   {"conflicts", s.conflicts},    {"unresolved_conflicts", s.unresolved},
+      {"bytes", s.bytes},     {"duration_ms", s.duration_ms}};
 }
 
 std::string FormatSyncSummary(const SyncSummary& s) {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f", static_cast<double>(s.duration_ms) / 1000.0);
-  return std::string(s.dry_run ? "dry run, would be: " : "") +
-         "created " + std::to_string(s.created) + ", updated " + std::to_string(s.updated) +
-         ", deleted " + std::to_string(s.deleted) + ", renamed " + std::to_string(s.renamed) +
-         ", skipped " + std::to_string(s.skipped) + ", failed " + std::to_string(s.failed) +
-         ", conflicts " + std::to_string(s.conflicts) + " (" + std::to_string(s.unresolved) +
-         " unresolved) in " + seconds + " s\n";
+  return std::string(s.dry_run ? "dry run, would be: " : "") + "created " +
+         std::to_string(s.created) + ", updated " + std::to_string(s.updated) + ", deleted " +
+         std::to_string(s.deleted) + ", renamed " + std::to_string(s.renamed) + ", skipped " +
+         std::to_string(s.skipped) + ", failed " + std::to_string(s.failed) + ", conflicts " +
+         std::to_string(s.conflicts) + " (" + std::to_string(s.unresolved) + " unresolved) in " +
+         seconds + " s\n";
 }
 
 }  // namespace ferry::sync

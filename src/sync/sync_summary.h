@@ -18,9 +18,9 @@ namespace ferry::sync {
 
 struct SyncSummary {
   bool dry_run = false;
-  uint64_t created = 0;     // copies and mkdirs onto an empty path
-  uint64_t updated = 0;     // copies over an existing version (kept in the backup area)
-  uint64_t deleted = 0;     // deletes and rmdirs (kept in the backup area)
+  uint64_t created = 0;  // copies and mkdirs onto an empty path
+  uint64_t updated = 0;  // copies over an existing version (kept in the backup area)
+  uint64_t deleted = 0;  // deletes and rmdirs (kept in the backup area)
   uint64_t renamed = 0;
   uint64_t skipped = 0;     // one-way skips, plus actions skipped because a path changed
   uint64_t failed = 0;      // actions a replica refused

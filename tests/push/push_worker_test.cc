@@ -260,8 +260,8 @@ TEST(PushCommandRcloneTest, TheWorkerPushesVerifiesAndCleansThroughRclone) {
                           "    local_root: " + tmp.Join("lab") + "\n" +
                           "    transport: {type: rclone, rclone_remote: nas, "
                           "rclone_remote_path: " +
-                          tmp.Join("nas") + "}\n" + "nas_cleanup: {enabled: " +
-                          (cleanup ? "true" : "false") +
+                          tmp.Join("nas") + "}\n" +
+                          "nas_cleanup: {enabled: " + (cleanup ? "true" : "false") +
                           ", min_verify_passes: 1, min_age_hours: 0}\n");
   };
   auto ferry = [&](std::vector<std::string> args) {
@@ -285,8 +285,7 @@ TEST(PushCommandRcloneTest, TheWorkerPushesVerifiesAndCleansThroughRclone) {
   nlohmann::json job = nlohmann::json::parse(status.out);
   EXPECT_EQ(job["state"], "verified") << job.dump();
   EXPECT_EQ(ReadFile(nas + "/raw/frame 0001.bin"), std::string(50'000, 'y'));
-  EXPECT_EQ(ReadFile(nas + "/.ferry/checksums.sha256"),
-            ReadFile(run + "/.ferry/checksums.sha256"));
+  EXPECT_EQ(ReadFile(nas + "/.ferry/checksums.sha256"), ReadFile(run + "/.ferry/checksums.sha256"));
 
   WriteFile(nas + "/meta.json", "{\"run\":2}\n");  // same size, one byte different
   testing::CommandResult bad = ferry({"verify", run});

@@ -45,8 +45,8 @@ class ServePullConditionalTest : public ::testing::Test {
   // Waits for the access-log line of the n-th manifest request (the log is written after the
   // response, so it can trail the client's exit).
   void WaitForManifestLines(size_t n) {
-    ASSERT_TRUE(server_.WaitForCount("GET /api/sync/manifest user=ana", n,
-                                     std::chrono::seconds(10)))
+    ASSERT_TRUE(
+        server_.WaitForCount("GET /api/sync/manifest user=ana", n, std::chrono::seconds(10)))
         << server_.stderr_text();
   }
   std::string CachePath() const { return ws_.path() + "/.ferry/manifest.cache"; }

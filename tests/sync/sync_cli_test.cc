@@ -122,9 +122,8 @@ TEST_F(SyncCliTest, DryRunChangesNothingAndItsPlanIsWhatTheRunDoes) {
     planned.push_back(act["op"].get<std::string>() + " " + act["side"].get<std::string>() + " " +
                       act["path"].get<std::string>());
   }
-  EXPECT_EQ(planned, (std::vector<std::string>{"rename a mv.md", "delete a old.md",
-                                               "mkdir a new", "copy b keep.md",
-                                               "copy a new/n.md"}));
+  EXPECT_EQ(planned, (std::vector<std::string>{"rename a mv.md", "delete a old.md", "mkdir a new",
+                                               "copy b keep.md", "copy a new/n.md"}));
 
   std::string events = tmp_.Join("events.jsonl");
   SyncOk({"--events", events});
@@ -280,10 +279,9 @@ TEST_F(SyncCliTest, ExcludedPathsAreNeitherCopiedNorDeleted) {
   // Each --exclude takes one pattern: the replicas after it stay positional.
   CommandResult r = Sync({"--exclude", "*.tmp", a_, b_, "--exclude", "/build/"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(DirTree(b_), (TreeMap{{"keep.md", "f:k"},
-                                  {"sub", "d"},
-                                  {"sub/build", "d"},
-                                  {"sub/build/b.bin", "f:b"}}));
+  EXPECT_EQ(
+      DirTree(b_),
+      (TreeMap{{"keep.md", "f:k"}, {"sub", "d"}, {"sub/build", "d"}, {"sub/build/b.bin", "f:b"}}));
   EXPECT_EQ(DirTree(a_).count("sub/build/b.bin"), 1u);
 }
 

@@ -64,16 +64,16 @@ class UnisonOracleTest : public ::testing::TestWithParam<uint32_t> {
     testing::RunOptions options;
     options.cwd = tmp_.path();
     options.timeout = std::chrono::seconds(30);
-    CommandResult ferry = testing::RunCommand(
-        {testing::FerryBinary(), "sync", Ferry('a'), Ferry('b'), "--state-dir",
-         tmp_.Join("state"), "--max-delete", "100%"},
-        options);
+    CommandResult ferry =
+        testing::RunCommand({testing::FerryBinary(), "sync", Ferry('a'), Ferry('b'), "--state-dir",
+                             tmp_.Join("state"), "--max-delete", "100%"},
+                            options);
     ASSERT_EQ(ferry.exit_code, 0) << ferry.err << ferry.out;
     options.env_add = {"HOME=" + tmp_.Join("home"), "UNISON=" + tmp_.Join("home/.unison")};
-    CommandResult unison = testing::RunCommand(
-        {"unison", Unison('a'), Unison('b'), "-batch", "-auto", "-times", "-perms", "0",
-         "-ui", "text", "-confirmbigdel=false", "-silent"},
-        options);
+    CommandResult unison =
+        testing::RunCommand({"unison", Unison('a'), Unison('b'), "-batch", "-auto", "-times",
+                             "-perms", "0", "-ui", "text", "-confirmbigdel=false", "-silent"},
+                            options);
     ASSERT_EQ(unison.exit_code, 0) << unison.err << unison.out;
   }
 
