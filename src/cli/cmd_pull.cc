@@ -25,6 +25,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/events_file.h"
 #include "cli/exit_codes.h"
 #include "ferry/env.h"
 #include "ferry/http_client.h"
@@ -46,38 +47,6 @@ std::string AbsoluteDir(const std::string& dir) {
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   return s;
 }
-
-// The --events destination: stdout for "-", else FILE opened (truncated) here, closed on
-// destruction.
-class EventsOutput {
- public:
-  EventsOutput() = default;
-  EventsOutput(const EventsOutput&) = delete;
-  EventsOutput& operator=(const EventsOutput&) = delete;
-  ~EventsOutput() {
-    if (owned_ != nullptr) std::fclose(owned_);
-  }
-
-  Status Open(const std::string& where) {
-    if (where == "-") {
-      file_ = stdout;
-      return Status::OK();
-    }
-    owned_ = std::fopen(where.c_str(), "w");
-    if (owned_ == nullptr) {
-      return Status::InvalidArgument("--events " + where +
-                                     ": cannot open for writing: " + std::strerror(errno) +
-                                     " (pass a writable path, or - for stdout)");
-    }
-    file_ = owned_;
-    return Status::OK();
-  }
-  std::FILE* file() const { return file_; }  // null: no --events
-
- private:
-  std::FILE* file_ = nullptr;
-  std::FILE* owned_ = nullptr;
-};
 
 const char* GetEnvOrEmpty(const char* name) {
   const char* v = std::getenv(name);
@@ -122,7 +91,7 @@ class PullCommand : public Command {
                                                    "pass --events FILE with --json"),
                            kExitUsage);
     }
-    EventsOutput events_out;
+    EventsFile events_out;
     if (!events_.empty()) {
       if (Status opened = events_out.Open(events_); !opened.ok()) {
         return ReportFailure(global, opened, kExitUsage);

@@ -30,6 +30,7 @@
 #include "base/file_util.h"
 #include "base/path.h"
 #include "cli/command.h"
+#include "cli/events_file.h"
 #include "cli/exit_codes.h"
 #include "ferry/command_runner.h"
 #include "ferry/env.h"
@@ -328,22 +329,17 @@ class PushCommand : public Command {
   }
 
   int Worker(const GlobalOptions& global) {
-    std::FILE* events_file = nullptr;
-    if (events_ == "-") {
-      events_file = stdout;
-    } else if (!events_.empty()) {
-      events_file = std::fopen(events_.c_str(), "w");
-      if (events_file == nullptr) {
-        return ReportFailure(global,
-                             Status::InvalidArgument("--events " + events_ +
-                                                     ": cannot open for writing (pass a "
-                                                     "writable path, or - for stdout)"),
-                             kExitUsage);
+    EventsFile events_file;
+    if (!events_.empty()) {
+      if (Status opened = events_file.Open(events_); !opened.ok()) {
+        return ReportFailure(global, opened, kExitUsage);
       }
     }
     std::vector<std::unique_ptr<ProgressSink>> sinks;
     sinks.push_back(global.verbosity < 0 ? NewSilentProgressSink() : NewAutoProgressSink(stderr));
-    if (events_file != nullptr) sinks.push_back(NewJsonLinesProgressSink(events_file));
+    if (events_file.file() != nullptr) {
+      sinks.push_back(NewJsonLinesProgressSink(events_file.file()));
+    }
     std::unique_ptr<ProgressSink> sink = NewTeeProgressSink(std::move(sinks));
     ProgressEvent started;
     started.kind = ProgressEvent::Kind::kStarted;
@@ -379,7 +375,6 @@ class PushCommand : public Command {
     finish.summary->exit_status = s.ok() ? kExitOk : ExitCodeFor(s);
     sink->OnEvent(finish);
     sink.reset();
-    if (events_file != nullptr && events_file != stdout) std::fclose(events_file);
     if (!s.ok()) return ReportFailure(global, s);
     return kExitOk;
   }

@@ -29,6 +29,7 @@
 
 #include "base/file_util.h"
 #include "cli/command.h"
+#include "cli/events_file.h"
 #include "cli/exit_codes.h"
 #include "ferry/env.h"
 #include "ferry/progress.h"
@@ -52,41 +53,6 @@ std::string GetEnvOrEmpty(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
 }
-
-// The --events destination: stdout for "-", else FILE (truncated); each line flushed whole.
-class EventLines {
- public:
-  EventLines() = default;
-  EventLines(const EventLines&) = delete;
-  EventLines& operator=(const EventLines&) = delete;
-  ~EventLines() {
-    if (owned_ != nullptr) std::fclose(owned_);
-  }
-  Status Open(const std::string& where) {
-    if (where == "-") {
-      file_ = stdout;
-      return Status::OK();
-    }
-    owned_ = std::fopen(where.c_str(), "w");
-    if (owned_ == nullptr) {
-      return Status::InvalidArgument("--events " + where +
-                                     ": cannot open for writing: " + std::strerror(errno) +
-                                     " (pass a writable path, or - for stdout)");
-    }
-    file_ = owned_;
-    return Status::OK();
-  }
-  // Advisory, like every progress output: a failed write never fails the sync.
-  void Write(const std::string& line) {
-    if (file_ == nullptr) return;
-    std::fputs((line + "\n").c_str(), file_);
-    std::fflush(file_);
-  }
-
- private:
-  std::FILE* file_ = nullptr;
-  std::FILE* owned_ = nullptr;
-};
 
 class SyncCommand : public Command {
  public:
@@ -369,7 +335,7 @@ class SyncCommand : public Command {
   std::string state_dir_;
   std::string backup_dir_;
 
-  EventLines events_out_;
+  EventsFile events_out_;
   std::FILE* report_out_ = stdout;
   std::unique_ptr<ProgressSink> bar_;
   int64_t started_at_ns_ = 0;

@@ -25,6 +25,7 @@
 
 #include "support/child_process.h"
 #include "support/ferry_binary.h"
+#include "support/file_contents.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -33,15 +34,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void WriteFile(const std::string& path, const std::string& content) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << content;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using testing::ReadFile;
+using testing::WriteFile;
 
 class PushCommandTest : public ::testing::Test {
  protected:

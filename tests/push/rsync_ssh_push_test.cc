@@ -17,6 +17,7 @@
 #include "push/rsync_transport.h"
 #include "push/run_cleanup.h"
 #include "push/run_manifest.h"
+#include "support/file_contents.h"
 #include "support/ssh_server.h"
 #include "support/temp_dir.h"
 
@@ -25,15 +26,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void WriteFile(const std::string& path, const std::string& content) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << content;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using testing::ReadFile;
+using testing::WriteFile;
 
 class RsyncSshPushTest : public ::testing::Test {
  protected:
