@@ -91,19 +91,31 @@ Result<std::vector<ManifestEntry>> ReadRunManifest(Env* env, const std::string& 
   return ToEntries(text, path);
 }
 
-std::string RemoteSha256Command(const std::string& nas_path, const std::string& cache_dir) {
+std::string RemoteSha256Command(const std::string& nas_path, const std::string& cache_dir,
+                                size_t expected_files) {
   const std::string dir = ShellQuote(nas_path);
-  const std::string files = "find . -path " + ShellQuote("./" + cache_dir) + " -prune -o -path " +
-                            ShellQuote(std::string("./") + kRsyncPartialDir) +
-                            " -prune -o -type f -printf '%P\\0'";
-  // One sha256sum per NAS core, each writing whole lines (stdbuf -oL) into one pipe (| cat),
-  // where a write of one line is atomic, so lines never interleave. Without stdbuf, or on one
-  // core, a single sha256sum.
-  return "if [ -d " + dir + " ]; then cd " + dir +
-         " && sync -f . && n=$(nproc 2>/dev/null || echo 1) && "
-         "if [ \"$n\" -gt 1 ] && command -v stdbuf >/dev/null 2>&1; then " +
-         files + " | xargs -0r -P \"$n\" -n 16 stdbuf -oL sha256sum -- | cat; else " + files +
-         " | xargs -0r sha256sum --; fi; fi";
+  const std::string find = "find . -path " + ShellQuote("./" + cache_dir) + " -prune -o -path " +
+                           ShellQuote(std::string("./") + kRsyncPartialDir) + " -prune -o -type f";
+  // Names OpenSSL would print ambiguously: it does not escape '\\' or '\r' the way GNU
+  // does, and takes a leading '-' for an option.
+  const std::string odd = "-path '*\\\\*' -o -path '*\n*' -o -path '*\r*' -o -path './-*'";
+  const std::string plain = find + " ! \\( " + odd + " \\) -printf '%P\\0'";
+  const std::string unusual = find + " \\( " + odd + " \\) -printf '%P\\0'";
+  const std::string all = find + " -printf '%P\\0'";
+  // The flush runs in the background while the files are hashed; `wait` makes the pass
+  // depend on it. One hasher per NAS core, each writing whole lines (stdbuf -oL) into one
+  // pipe (| cat), where a write of one line is atomic, so lines never interleave; without
+  // stdbuf, or on one core, one at a time.
+  return "if [ -d " + dir + " ]; then cd " + dir + " || exit 1; sync -f . & s=$!; " +
+         "n=$(nproc 2>/dev/null || echo 1); b=$((" + std::to_string(expected_files) +
+         " / (2 * n) + 1)); "
+         "if [ \"$n\" -gt 1 ] && command -v stdbuf >/dev/null 2>&1; then "
+         "each=\"xargs -0r -P $n -n $b stdbuf -oL\"; else each=\"xargs -0r\"; fi; { "
+         "if openssl dgst -sha256 -r /dev/null >/dev/null 2>&1; then " +
+         plain + " | $each openssl dgst -sha256 -r; " + unusual + " | $each sha256sum --; else " +
+         all + " | $each sha256sum --; fi; } | cat; " +
+         "wait \"$s\" || { echo \"sync -f failed on the NAS in \"" + dir +
+         "\": the copy is not known to be on disk\" >&2; exit 1; }; fi";
 }
 
 std::string RemoteListingCommand(const std::string& nas_path) {
@@ -152,8 +164,8 @@ Result<RemoteVerification> VerifyRunOverSsh(CommandRunner* runner, Env* env,
   FERRY_ASSIGN_OR_RETURN(std::vector<ManifestEntry> manifest,
                          ReadRunManifest(env, request.run_dir, request.cache_dir));
   CommandSpec spec;
-  spec.argv =
-      SshArgv(transport, request.home, RemoteSha256Command(request.nas_path, request.cache_dir));
+  spec.argv = SshArgv(transport, request.home,
+                      RemoteSha256Command(request.nas_path, request.cache_dir, manifest.size()));
   spec.timeout_ms = request.timeout_ms;
   RemoteVerification v;
   v.attempt = ToRemoteAttempt(runner->Run(spec, cancel), "ssh", &ClassifySsh);

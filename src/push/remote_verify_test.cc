@@ -49,22 +49,36 @@ class RemoteVerifyTest : public ::testing::Test {
 };
 
 TEST_F(RemoteVerifyTest, TheSshCommandSyncsThenHashesEveryFileButTheCacheDir) {
+  // Names openssl would print ambiguously go to sha256sum: a backslash, newline or CR in the
+  // path, or a leading '-'.
+  const std::string kOdd = "-path '*\\\\*' -o -path '*\n*' -o -path '*\r*' -o -path './-*'";
   WriteManifest(FormatChecksumLine(kA, "a.tif"));
   NasPrints(FormatChecksumLine(kA, "a.tif"));
   ASSERT_TRUE(Verify().attempt.done());
   ASSERT_EQ(runner_.commands_ran().size(), 1u);
   EXPECT_EQ(runner_.commands_ran()[0].timeout_ms, 60'000);
-  EXPECT_EQ(runner_.commands_ran()[0].argv,
-            (std::vector<std::string>{
-                "ssh", "-i", "/keys/id", "-o", "BatchMode=yes", "-p", "22", "labuser@nas01",
-                "if [ -d '/srv/lab/EQ/P/Runs/Run_1' ]; then cd '/srv/lab/EQ/P/Runs/Run_1' && "
-                "sync -f . && n=$(nproc 2>/dev/null || echo 1) && "
-                "if [ \"$n\" -gt 1 ] && command -v stdbuf >/dev/null 2>&1; then "
-                "find . -path './.ferry' -prune -o -path './.rsync-partial' "
-                "-prune -o -type f -printf '%P\\0' | xargs -0r -P \"$n\" -n 16 stdbuf -oL "
-                "sha256sum -- | cat; else "
-                "find . -path './.ferry' -prune -o -path './.rsync-partial' "
-                "-prune -o -type f -printf '%P\\0' | xargs -0r sha256sum --; fi; fi"}));
+  EXPECT_EQ(
+      runner_.commands_ran()[0].argv,
+      (std::vector<std::string>{
+          "ssh", "-i", "/keys/id", "-o", "BatchMode=yes", "-p", "22", "labuser@nas01",
+          "if [ -d '/srv/lab/EQ/P/Runs/Run_1' ]; then cd '/srv/lab/EQ/P/Runs/Run_1' || exit 1; "
+          "sync -f . & s=$!; n=$(nproc 2>/dev/null || echo 1); b=$((1 / (2 * n) + 1)); "
+          "if [ \"$n\" -gt 1 ] && command -v stdbuf >/dev/null 2>&1; then "
+          "each=\"xargs -0r -P $n -n $b stdbuf -oL\"; else each=\"xargs -0r\"; fi; { "
+          "if openssl dgst -sha256 -r /dev/null >/dev/null 2>&1; then "
+          "find . -path './.ferry' -prune -o -path './.rsync-partial' -prune -o -type f "
+          "! \\( " +
+              kOdd +
+              " \\) -printf '%P\\0' | $each openssl dgst -sha256 -r; "
+              "find . -path './.ferry' -prune -o -path './.rsync-partial' -prune -o -type f "
+              "\\( " +
+              kOdd +
+              " \\) -printf '%P\\0' | $each sha256sum --; else "
+              "find . -path './.ferry' -prune -o -path './.rsync-partial' -prune -o -type f "
+              "-printf '%P\\0' | $each sha256sum --; fi; } | cat; "
+              "wait \"$s\" || { echo \"sync -f failed on the NAS in "
+              "\"'/srv/lab/EQ/P/Runs/Run_1'\": "
+              "the copy is not known to be on disk\" >&2; exit 1; }; fi"}));
 }
 
 TEST_F(RemoteVerifyTest, AllFilesMatchingPasses) {

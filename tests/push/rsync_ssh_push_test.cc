@@ -119,6 +119,30 @@ TEST_F(RsyncSshPushTest, AByteFlippedOnTheNasCopyIsCaught) {
             "NAS copy " + nas_ + ": 3 files match; 1 different: raw/frame 0001.bin");
 }
 
+// The NAS hashes with `openssl dgst` where it prints a name as sha256sum would and with
+// sha256sum elsewhere (a newline, CR or backslash in the name, a leading '-'): both halves
+// are read back, and a flipped byte is caught in each.
+TEST_F(RsyncSshPushTest, EveryKindOfNameIsHashedOnTheNasAndAFlipInEachIsCaught) {
+  WriteFile(run_ + "/-leading dash.bin", "dash");
+  WriteFile(run_ + "/raw/line\nbreak.bin", "newline");
+  WriteFile(run_ + "/raw/carriage\rreturn.bin", "cr");
+  ASSERT_TRUE(WriteRunManifest(Env::Default(), run_, ".ferry", 2).ok());
+  Push();
+  RemoteVerification v = Verify();
+  EXPECT_TRUE(v.attempt.done()) << v.attempt.failure.message << "\n"
+                                << v.attempt.result.stderr_text;
+  EXPECT_EQ(v.report.Summary(), "7 files match");
+
+  WriteFile(nas_ + "/meta.json", "{\"run\":2}\n");      // an openssl name
+  WriteFile(nas_ + "/raw/line\nbreak.bin", "newlinE");  // a sha256sum name
+  WriteFile(nas_ + "/-leading dash.bin", "dasH");       // a sha256sum name
+  v = Verify();
+  EXPECT_EQ(v.attempt.failure.kind, FailureKind::kHashMismatch);
+  EXPECT_EQ(v.report.different,
+            (std::vector<std::string>{"-leading dash.bin", "meta.json", "raw/line\nbreak.bin"}));
+  EXPECT_EQ(v.report.matched, 4u);
+}
+
 TEST_F(RsyncSshPushTest, CleanupIsRefusedWhenTheNasCopyMissesAFile) {
   Push();
   fs::remove(nas_ + "/meta.json");
