@@ -120,11 +120,13 @@ TEST(ConcurrencyControllerTest, SlowServerRaisesTheLevelToTheCapAndHoldsIt) {
   EXPECT_EQ(c.level(), 4);
   EXPECT_EQ(c.phase(), ConcurrencyController::Phase::kSlowStart);
   Trace t = Simulate(&c, SlowServer(), 2000);
-  EXPECT_EQ(c.level(), 32);
-  EXPECT_EQ(t.max_in_flight, 32);
-  EXPECT_GE(MinLevelAfter(t, 200), 24);
-  // 2,000 requests of 50 ms at 32 in flight take ~3.1 s; at the old fixed 4, 25 s.
-  EXPECT_LT(t.end_ns, 4000 * kMs);
+  EXPECT_EQ(c.level(), kMaxRequestsPerServer);
+  EXPECT_EQ(t.max_in_flight, kMaxRequestsPerServer);
+  EXPECT_EQ(kMaxRequestsPerServer, 64);
+  EXPECT_GE(MinLevelAfter(t, 400), 48);
+  // 2,000 requests of 50 ms at 64 in flight take ~1.6 s (+ the climb from 4); at 32, ~3.1 s;
+  // at the old fixed 4, 25 s.
+  EXPECT_LT(t.end_ns, 2500 * kMs);
 }
 
 TEST(ConcurrencyControllerTest, SaturatedLinkStopsTheLevelNearTheKnee) {

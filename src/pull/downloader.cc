@@ -92,25 +92,28 @@ uint64_t Missing(Env* env, const std::string& partial, uint64_t size, const std:
   return have <= size ? size - have : size;  // a partial longer than the file is discarded
 }
 
-// The bytes a fetch put in the store (the manifest's size may be 0, "unknown"); for the
-// progress event only, so a file that cannot be stat'ed counts as 0.
-uint64_t InstalledSize(Env* env, const FetchAction& f) {
+// The bytes at `root` (a file, or a directory holding `f`'s parts); for progress events and
+// throughput, so a file that cannot be stat'ed counts as 0.
+uint64_t BytesAt(Env* env, const FetchAction& f, const std::string& root) {
   auto size_of = [env](const std::string& path) -> uint64_t {
     Result<FileInfo> info = env->LinkStat(path);
     return info.ok() ? info->size : 0;
   };
-  if (f.parts.empty()) return size_of(f.shared_path);
+  if (f.parts.empty()) return size_of(root);
   uint64_t total = 0;
-  for (const ManifestPart& part : f.parts) total += size_of(JoinPath(f.shared_path, part.path));
+  for (const ManifestPart& part : f.parts) total += size_of(JoinPath(root, part.path));
   return total;
 }
 
+// The bytes a fetch put in the store (the manifest's size may be 0, "unknown").
+uint64_t InstalledSize(Env* env, const FetchAction& f) { return BytesAt(env, f, f.shared_path); }
+
 // The bytes a fetch moved, for the concurrency controller's throughput: the manifest's sizes
-// (what the server was asked for), or what arrived when they are unknown.
-uint64_t FetchedBytes(Env* env, const FetchAction& f) {
+// (what the server was asked for), or what arrived in `partial` when they are unknown.
+uint64_t FetchedBytes(Env* env, const FetchAction& f, const std::string& partial) {
   uint64_t announced = f.size_bytes;
   for (const ManifestPart& part : f.parts) announced += part.size_bytes;
-  return announced != 0 ? announced : InstalledSize(env, f);
+  return announced != 0 ? announced : BytesAt(env, f, partial);
 }
 
 ConcurrencyOptions GateOptions(const DownloadOptions& o) {
@@ -141,21 +144,33 @@ std::string Downloader::PartialPathFor(const WorkspaceLayout& layout, const Fetc
 std::vector<Status> Downloader::FetchAll(const std::vector<FetchAction>& fetches) {
   std::vector<Status> results(fetches.size());
   if (fetches.empty()) return results;
-  // As many workers as the gate could ever admit; the gate decides how many run.
-  const int workers = options_.adaptive ? std::max(1, options_.cap) : std::max(1, options_.jobs);
-  ThreadPool pool(std::min(static_cast<size_t>(workers), fetches.size()));
+  // As many network slots as the gate could ever admit, and as many workers again to
+  // install what arrived (fsync, rename) while the slots carry on: a download gives its slot
+  // back once its bytes are in, so a slow disk never holds a connection idle.
+  const int slots = options_.adaptive ? std::max(1, options_.cap) : std::max(1, options_.jobs);
+  ThreadPool pool(std::min(static_cast<size_t>(2 * slots), fetches.size()));
   for (size_t i = 0; i < fetches.size(); ++i) {
     pool.Schedule([this, &fetches, &results, i] {
       gate_.Enter();
-      results[i] = Fetch(fetches[i]);
-      gate_.Leave(results[i].ok() ? FetchedBytes(env_, fetches[i]) : 0);
+      bool left = false;
+      auto leave = [&](uint64_t bytes) {
+        if (left) return;
+        left = true;
+        gate_.Leave(bytes);
+      };
+      results[i] = Fetch(fetches[i], leave);
+      leave(0);  // it failed before all its bytes were in
     });
   }
   pool.Wait();
   return results;
 }
 
-Status Downloader::Fetch(const FetchAction& f) {
+Status Downloader::Fetch(const FetchAction& f,
+                         const std::function<void(uint64_t bytes)>& network_done) {
+  auto bytes_in = [&] {
+    if (network_done) network_done(FetchedBytes(env_, f, PartialPathFor(layout_, f)));
+  };
   const std::string label = f.table_id;
   if (refused_.load()) {
     return Status::Cancelled("download of table " + label +
@@ -193,6 +208,7 @@ Status Downloader::Fetch(const FetchAction& f) {
       FERRY_RETURN_IF_ERROR(DownloadVerified(label, f.display_name, f.url, partial, f.md5,
                                              f.size_bytes, ticket->get(), &capped, &md5));
       digest = md5;
+      bytes_in();
       // Stamp the verified bytes with a past mtime so their digest entry is trusted at once
       // (DigestCache: a fresh mtime would be racy); any later write moves mtime again.
       const int64_t stamp = cache_->StampNs();
@@ -213,6 +229,7 @@ Status Downloader::Fetch(const FetchAction& f) {
                                              staged, part.md5, part.size_bytes, ticket->get(),
                                              &capped, &md5s[i]));
     }
+    bytes_in();
     const int64_t stamp = cache_->StampNs();
     for (const ManifestPart& part : f.parts) {
       IgnoreError(env_->SetModificationTime(JoinPath(partial, part.path), stamp),

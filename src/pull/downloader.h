@@ -51,6 +51,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -91,8 +92,11 @@ class Downloader {
   // kUnauthorized, fetches not yet started fail with kCancelled without a request.
   std::vector<Status> FetchAll(const std::vector<FetchAction>& fetches);
 
-  // One fetch, on the calling thread.
-  Status Fetch(const FetchAction& fetch);
+  // One fetch, on the calling thread. `network_done` (may be empty) is called once every byte
+  // is in and verified, before the install, with the bytes the fetch moved; not at all when
+  // it fails before that.
+  Status Fetch(const FetchAction& fetch,
+               const std::function<void(uint64_t bytes)>& network_done = {});
 
   uint64_t bytes_downloaded() const { return bytes_downloaded_.load(); }
   // The most tables that were ever in flight at once.

@@ -140,5 +140,42 @@ TEST_F(DownloaderLoopbackTest, FixedJobsKeepExactlyThatManyConnections) {
   EXPECT_LE(static_cast<int>(seen_.ports.size()), 2);
 }
 
+// A download's slot (and connection) is given back once its bytes are in and verified, before
+// the install's fsync and rename, so a slow disk never holds a connection idle; a download
+// that fails never reports its bytes in.
+TEST_F(DownloaderLoopbackTest, TheNetworkIsDoneBeforeTheInstallAndNotAtAllOnAFailure) {
+  Env* env = Env::Default();
+  WorkspaceLayout layout(dir_.path());
+  DigestCache cache(env, layout.digests_path());
+  DownloadOptions o;
+  o.jobs = 1;
+  o.verify_attempts = 1;
+  auto http = std::make_unique<CurlHttpClient>("ferry-test");
+  Downloader downloader(env, http.get(), layout, &cache, o);
+  std::vector<FetchAction> fetches = Fetches(layout);
+
+  int calls = 0;
+  bool installed_at_call = true;
+  uint64_t bytes_at_call = 0;
+  Status s = downloader.Fetch(fetches[3], [&](uint64_t bytes) {
+    ++calls;
+    bytes_at_call = bytes;
+    installed_at_call = env->LinkStat(fetches[3].shared_path).ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(bytes_at_call, Bytes(3).size());
+  EXPECT_FALSE(installed_at_call);
+  EXPECT_TRUE(env->LinkStat(fetches[3].shared_path).ok());
+
+  FetchAction wrong = fetches[4];
+  wrong.md5 = Md5Hex("something else");
+  calls = 0;
+  s = downloader.Fetch(wrong, [&](uint64_t) { ++calls; });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(calls, 0);
+  EXPECT_FALSE(env->LinkStat(wrong.shared_path).ok());
+}
+
 }  // namespace
 }  // namespace ferry::pull
