@@ -187,6 +187,32 @@ TEST_F(PullConditionalTest, CorruptCacheFallsBackToAnUnconditionalGet) {
                                        ": header damaged); fetched the whole manifest");
 }
 
+// The cached body is parsed while the conditional request is out. A cache that reads whole
+// but does not parse (not one this ferry wrote) cannot answer a 304: the pull asks again,
+// unconditionally, and plans from what the server sends.
+TEST_F(PullConditionalTest, ACacheThatDoesNotParseIsNotUsedForA304) {
+  ScriptManifest({Full("\"v1\"")});
+  PullOk();
+  const std::string path = CachedManifestPath(layout_);
+  ASSERT_TRUE(
+      SaveCachedManifest(&mem_, path, {catalog_.ManifestUrl(), "\"v1\"", "{not json"}).ok());
+  ScriptManifest({NotModified("\"v1\""), Full("\"v1\"")});
+
+  PullOutcome second = PullOk();
+  EXPECT_FALSE(second.report.manifest_unchanged);
+  std::vector<HttpRequest> asked = ManifestRequests();
+  ASSERT_EQ(asked.size(), 3u);
+  EXPECT_EQ(HeaderOf(asked[1], "If-None-Match"), "\"v1\"");
+  EXPECT_EQ(HeaderOf(asked[2], "If-None-Match"), "<none>");
+  ASSERT_EQ(second.report.notes.size(), 1u);
+  EXPECT_EQ(second.report.notes[0].rfind("ignored the manifest cache " + path + " (", 0), 0u)
+      << second.report.notes[0];
+  ExpectInvariants(&mem_, layout_, catalog_, "after the second GET");
+  Result<CachedManifest> cached = LoadCachedManifest(&mem_, path);
+  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  EXPECT_EQ(cached->body, catalog_.manifest().dump()) << "rewritten by the full GET";
+}
+
 TEST_F(PullConditionalTest, NoETagNoCacheAndDryRunWritesNone) {
   ScriptManifest({Full("")});
   PullOk();
