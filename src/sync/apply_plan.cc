@@ -1,6 +1,7 @@
 #include "sync/apply_plan.h"
 
 #include <algorithm>
+#include <deque>
 
 #include "base/file_util.h"
 #include "base/path.h"
@@ -33,7 +34,7 @@ void SortAndDedupe(Observations* seen) {
   // Later actions know better (a keep-both rename then a copy onto the same path).
   std::stable_sort(seen->changes.begin(), seen->changes.end(),
                    [](const Observed& x, const Observed& y) { return x.path < y.path; });
-  std::vector<Observed> unique;
+  std::deque<Observed> unique;
   for (Observed& o : seen->changes) {
     if (!unique.empty() && unique.back().path == o.path) {
       unique.back() = std::move(o);

@@ -26,7 +26,7 @@ Observed FromEntry(ReplicaEntry&& e, ChangeState state) {
 // threads. An entry that vanished since the walk gets (*gone)[i] set. Links are hashed from
 // `link_targets` (by index in `changes`), which the walk kept aside: an Observed has no room
 // for a target, so a first sync of 100,000 files holds one compact record per file.
-Status HashChanges(Replica* replica, std::vector<Observed>* changes,
+Status HashChanges(Replica* replica, std::deque<Observed>* changes,
                    const std::unordered_map<size_t, std::string>& link_targets,
                    std::vector<uint8_t>* gone, size_t threads) {
   std::atomic<size_t> next{0};
@@ -86,8 +86,6 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
   const std::vector<BaselineRecord>& records = baseline.records();
   std::vector<bool> seen(records.size(), false);
   std::unordered_map<size_t, std::string> link_targets;  // index in out.changes -> target
-  std::deque<Observed> walked;  // grows without copying; becomes out.changes
-  size_t seen_count = 0;
   if (out.root_state != RootState::kMissing) {
     FERRY_RETURN_IF_ERROR(replica->List([&](ReplicaEntry e) {
       ++out.listed;
@@ -95,27 +93,16 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
       const BaselineRecord* r = baseline.Find(e.path);
       if (r != nullptr) {
         seen[r - records.data()] = true;
-        ++seen_count;
         const SideStamp& s = StampOf(*r, side);
         if (SameStamp(e, r->kind, r->size, s.mtime_ns, s.inode)) return Status::OK();
         state = ChangeState::kModified;
       }
       if (e.kind == EntryKind::kSymlink) {
-        link_targets.emplace(walked.size(), std::move(e.link_target));
+        link_targets.emplace(out.changes.size(), std::move(e.link_target));
       }
-      walked.push_back(FromEntry(std::move(e), state));
+      out.changes.push_back(FromEntry(std::move(e), state));
       return Status::OK();
     }));
-  }
-  // Into a vector of exactly the right size, freeing the deque's blocks as they empty: a
-  // vector grown by doubling would hold up to 3x the records for a moment (old and new
-  // buffers), with both replicas walking at once, at a first sync of every file. The room
-  // includes the deletions appended below (a vanished entry gives back the slot it takes).
-  size_t unseen = records.size() - std::min(seen_count, records.size());
-  out.changes.reserve(walked.size() + unseen);
-  while (!walked.empty()) {
-    out.changes.push_back(std::move(walked.front()));
-    walked.pop_front();
   }
   // Every change so far is a candidate to hash (created or stamp changed).
   std::vector<uint8_t> gone(out.changes.size(), 0);

@@ -21,6 +21,7 @@
 #define FERRY_SYNC_OBSERVE_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,11 @@ struct Observed {
 struct Observations {
   RootState root_state = RootState::kMissing;
   // Every path whose state is created, modified, deleted, or unchanged with a new stamp;
-  // sorted by path, unique.
-  std::vector<Observed> changes;
+  // sorted by path, unique. A deque, not a vector: the walk appends to it where it will stay.
+  // At a first sync every file of both trees is here; collected in a deque and then moved
+  // into an exact vector, the deque's freed 512-byte blocks sat between the live path strings
+  // where the allocator could not give them back (~20 MB of 100,000 files' peak RSS).
+  std::deque<Observed> changes;
   uint64_t listed = 0;  // entries the walk saw
   uint64_t hashed = 0;  // entries it had to read
 };
