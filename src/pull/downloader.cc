@@ -141,16 +141,19 @@ std::string Downloader::PartialPathFor(const WorkspaceLayout& layout, const Fetc
   return JoinPath(layout.partial_dir(), base + (f.parts.empty() ? ".part" : ".parts"));
 }
 
-std::vector<Status> Downloader::FetchAll(const std::vector<FetchAction>& fetches) {
+std::vector<Status> Downloader::FetchAll(const std::vector<FetchAction>& fetches,
+                                         const FetchedCallback& on_fetched) {
   std::vector<Status> results(fetches.size());
   if (fetches.empty()) return results;
   // As many network slots as the gate could ever admit, and as many workers again to
   // install what arrived (fsync, rename) while the slots carry on: a download gives its slot
-  // back once its bytes are in, so a slow disk never holds a connection idle.
+  // back once its bytes are in, so a slow disk never holds a connection idle. --jobs 1 is
+  // one worker: every step in one fixed order (the crash tests count them).
   const int slots = options_.adaptive ? std::max(1, options_.cap) : std::max(1, options_.jobs);
-  ThreadPool pool(std::min(static_cast<size_t>(2 * slots), fetches.size()));
+  const size_t workers = slots == 1 ? 1 : 2 * static_cast<size_t>(slots);
+  ThreadPool pool(std::min(workers, fetches.size()));
   for (size_t i = 0; i < fetches.size(); ++i) {
-    pool.Schedule([this, &fetches, &results, i] {
+    pool.Schedule([this, &fetches, &results, &on_fetched, i] {
       gate_.Enter();
       bool left = false;
       auto leave = [&](uint64_t bytes) {
@@ -160,6 +163,7 @@ std::vector<Status> Downloader::FetchAll(const std::vector<FetchAction>& fetches
       };
       results[i] = Fetch(fetches[i], leave);
       leave(0);  // it failed before all its bytes were in
+      if (on_fetched) on_fetched(i, results[i]);
     });
   }
   pool.Wait();

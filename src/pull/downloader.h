@@ -88,9 +88,15 @@ class Downloader {
   Downloader(const Downloader&) = delete;
   Downloader& operator=(const Downloader&) = delete;
 
+  // Called once per fetch as soon as it is over (installed, or failed), on the worker that
+  // ran it: `i` indexes the fetches, `s` is its result. May be empty.
+  using FetchedCallback = std::function<void(size_t i, const Status& s)>;
+
   // Downloads, verifies and installs every fetch; result i is fetches[i]'s outcome. After a
-  // kUnauthorized, fetches not yet started fail with kCancelled without a request.
-  std::vector<Status> FetchAll(const std::vector<FetchAction>& fetches);
+  // kUnauthorized, fetches not yet started fail with kCancelled without a request. With
+  // --jobs 1 there is one worker, so `on_fetched` runs each time before the next fetch starts.
+  std::vector<Status> FetchAll(const std::vector<FetchAction>& fetches,
+                               const FetchedCallback& on_fetched = {});
 
   // One fetch, on the calling thread. `network_done` (may be empty) is called once every byte
   // is in and verified, before the install, with the bytes the fetch moved; not at all when

@@ -1,7 +1,10 @@
 #include "pull/executor.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -107,65 +110,145 @@ class PlanExecution {
     }
   }
 
-  // 1. Downloads every fetch into the store (Downloader: verified, installed whole).
-  // Guarantees: failed_fetch_ names each table that did not arrive and why; the digest cache
-  // is saved. Returns kUnauthorized (the token was refused: the pull stops) or OK.
-  Status DownloadCanonicals() {
-    if (plan_.fetches.empty()) return Status::OK();
-    std::vector<Status> results = deps_.downloader->FetchAll(plan_.fetches);
-    for (size_t i = 0; i < results.size(); ++i) {
-      if (results[i].code() == StatusCode::kUnauthorized) return results[i];
-      if (!results[i].ok()) failed_fetch_.emplace(plan_.fetches[i].table_id, results[i]);
-    }
-    // Downloaded digests survive a crash in what follows.
-    IgnoreError(deps_.cache->Save(), "the digest cache is only an optimisation");
-    return Status::OK();
-  }
-
-  // 2. Intent first. Assumes DownloadCanonicals ran. Guarantees: to_link_ lists the links to
-  // make (those whose canonical arrived; the others are errors of the report and keep their
-  // previous entry), and before returning OK the state is saved with every one of them and
-  // every new bundle (md5 "", so a crash leads to a re-fetch) whenever there is any.
-  Status RecordIntent() {
+  // 1-3. Downloads, intent and references, overlapped: a table's links are recorded and made
+  // as soon as its canonical is in the store, while the other downloads go on (over a long
+  // link the downloads' waiting then hides the linking; docs/DESIGN.md). Per batch of
+  // tables that arrived, intent first: the state is saved with those links (and, the first
+  // time, every new bundle with md5 "", so a crash leads to a re-fetch) before any of them
+  // is made, and only links whose canonical arrived are ever recorded. The links that need
+  // no download are the first batch. With --jobs 1 each table is its own batch, made before
+  // the next download starts, so every step keeps one fixed place (the crash tests).
+  // Guarantees: each link is made (or found current) and recorded, or keeps its previous
+  // entry with an error in the report (its fetch failed, or making it did); the digest cache
+  // is saved; the directories touched are synced. Returns kUnauthorized (the token was
+  // refused: the pull stops, the batches already made stay recorded) or a failed state write.
+  Status DownloadRecordAndLink() {
+    std::map<std::string, std::vector<const LinkAction*>> waiting;  // table id -> its links
+    std::vector<const LinkAction*> ready;
+    bool any_link = false;
     if (deps_.verified_refs) deps_.verified_refs->reserve(plan_.links.size());
     for (const LinkAction& a : plan_.links) {
       if (!a.needs_link) {
         if (deps_.verified_refs) deps_.verified_refs->insert(a.desired.ref_path);
         continue;
       }
+      any_link = true;
       if (a.needs_fetch) {
-        auto f = failed_fetch_.find(a.desired.table_id);
-        if (f != failed_fetch_.end()) {
-          ReportFor(report_, a.section)
-              ->errors.push_back({a.package, a.name, f->second.message(), f->second.code()});
-          continue;  // previous entry (if any) and its reference stay as they were
-        }
+        waiting[a.desired.table_id].push_back(&a);
+      } else {
+        ready.push_back(&a);
       }
-      SetEntry(next_, a.section, a.package, a.name, a.desired);
-      to_link_.push_back(&a);
     }
-    for (const BundleAction& b : plan_.bundle_fetches) {
-      if (b.is_new) next_->memory_domains[b.slug] = MemoryEntry{b.slug, "", b.path};
-    }
-    for (const std::string& slug : plan_.kept_packages) next_->data_packages[slug];  // may be empty
-    if (to_link_.empty() && plan_.bundle_fetches.empty()) return Status::OK();
-    return SaveSyncState(env_, layout_.state_path(), *next_);
-  }
-
-  // 3. References. Assumes RecordIntent saved the intent. Guarantees: each link is made (or
-  // found already current) and recorded with the strategy used, or reverted to its previous
-  // entry with an error in the report; the directories touched are synced.
-  void MakeReferences() {
     // Counts start from the recorded state and follow what actually happens (nothing happens
     // to them on a no-op pull, which then skips counting 6,000 references).
-    if (!to_link_.empty() || !plan_.drops.empty()) counts_ = ReferenceCounts(previous_);
-    for (const LinkAction* a : to_link_) MakeReference(*a);
+    if (any_link || !plan_.drops.empty()) counts_ = ReferenceCounts(previous_);
+    FERRY_RETURN_IF_ERROR(RecordAndLink(ready));
+    if (!plan_.fetches.empty()) {
+      FERRY_RETURN_IF_ERROR(DownloadThenLink(waiting));
+    }
     // Entries whose metadata changed without a relink (none today) would be recorded here;
     // the unchanged ones are already in *next from `previous`.
     IgnoreError(deps_.linker->SyncTouchedDirs(), "a reference lost to a crash is re-created");
+    return Status::OK();
   }
 
-  // 4a. Drops: disk first, then the state. Assumes MakeReferences ran (its counts). The
+  // The downloads, with each arrived table's links handed to RecordAndLink: on the download's
+  // own worker with --jobs 1, else by this thread in batches of whatever arrived meanwhile.
+  Status DownloadThenLink(const std::map<std::string, std::vector<const LinkAction*>>& waiting) {
+    auto links_of = [&](size_t i) -> const std::vector<const LinkAction*>* {
+      auto it = waiting.find(plan_.fetches[i].table_id);
+      return it == waiting.end() ? nullptr : &it->second;
+    };
+    Status link_failure;  // the first failed state write; no link is made after it
+    std::vector<Status> results;
+    if (deps_.jobs <= 1) {
+      results = deps_.downloader->FetchAll(plan_.fetches, [&](size_t i, const Status& s) {
+        const std::vector<const LinkAction*>* links = links_of(i);
+        if (!s.ok() || links == nullptr || !link_failure.ok()) return;
+        link_failure = RecordAndLink(*links);
+      });
+    } else {
+      std::mutex mu;
+      std::condition_variable arrived_cv;
+      std::vector<size_t> arrived;  // guarded by mu
+      bool done = false;            // guarded by mu
+      auto downloads = std::async(std::launch::async, [&] {
+        std::vector<Status> r =
+            deps_.downloader->FetchAll(plan_.fetches, [&](size_t i, const Status& s) {
+              if (!s.ok()) return;
+              std::lock_guard<std::mutex> lock(mu);
+              arrived.push_back(i);
+              arrived_cv.notify_one();
+            });
+        std::lock_guard<std::mutex> lock(mu);
+        done = true;
+        arrived_cv.notify_one();
+        return r;
+      });
+      for (;;) {
+        std::vector<size_t> batch;
+        bool last = false;
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          arrived_cv.wait(lock, [&] { return done || !arrived.empty(); });
+          batch.swap(arrived);
+          last = done;
+        }
+        std::vector<const LinkAction*> links;
+        for (size_t i : batch) {
+          if (const std::vector<const LinkAction*>* l = links_of(i)) {
+            links.insert(links.end(), l->begin(), l->end());
+          }
+        }
+        if (link_failure.ok()) link_failure = RecordAndLink(links);
+        if (last) break;
+      }
+      results = downloads.get();
+    }
+    // Downloaded digests survive a crash in what follows.
+    IgnoreError(deps_.cache->Save(), "the digest cache is only an optimisation");
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].code() == StatusCode::kUnauthorized) return results[i];
+    }
+    FERRY_RETURN_IF_ERROR(link_failure);
+    // The links of tables that did not arrive keep their previous entry (if any) and
+    // reference; each is an error of the report.
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].ok()) continue;
+      const std::vector<const LinkAction*>* links = links_of(i);
+      if (links == nullptr) continue;
+      for (const LinkAction* a : *links) {
+        ReportFor(report_, a->section)
+            ->errors.push_back({a->package, a->name, results[i].message(), results[i].code()});
+      }
+    }
+    return Status::OK();
+  }
+
+  // Intent, then references, for `links` (their canonicals are in the store). The first call
+  // also records every new bundle (md5 "") and every kept package. Guarantees: before any of
+  // `links` is made, the state is saved with all of them (and the bundles) whenever there is
+  // anything to record; then each is made (or found current) and recorded with the strategy
+  // used, or reverted to its previous entry with an error in the report.
+  Status RecordAndLink(const std::vector<const LinkAction*>& links) {
+    for (const LinkAction* a : links) SetEntry(next_, a->section, a->package, a->name, a->desired);
+    const bool first = !intent_begun_;
+    intent_begun_ = true;
+    if (first) {
+      for (const BundleAction& b : plan_.bundle_fetches) {
+        if (b.is_new) next_->memory_domains[b.slug] = MemoryEntry{b.slug, "", b.path};
+      }
+      for (const std::string& slug : plan_.kept_packages)
+        next_->data_packages[slug];  // may be empty
+    }
+    if (!links.empty() || (first && !plan_.bundle_fetches.empty())) {
+      FERRY_RETURN_IF_ERROR(SaveSyncState(env_, layout_.state_path(), *next_));
+    }
+    for (const LinkAction* a : links) MakeReference(*a);
+    return Status::OK();
+  }
+
+  // 4a. Drops: disk first, then the state. Assumes DownloadRecordAndLink ran (its counts). The
   // unlinks are independent of each other and their latency is the filesystem's, so they run
   // `jobs` at a time. Guarantees: each dropped reference is gone from disk and state, or is
   // an error of the report and stays in the state; their directories are synced before any
@@ -285,7 +368,7 @@ class PlanExecution {
   }
 
  private:
-  // One reference of MakeReferences: made unless a re-check finds it already current (a
+  // One reference of RecordAndLink: made unless a re-check finds it already current (a
   // symlink to a canonical replaced in place is still right, and a crashed run may already
   // have made this very reference).
   void MakeReference(const LinkAction& a) {
@@ -365,8 +448,7 @@ class PlanExecution {
   const WorkspaceLayout& layout_;
   SyncState* const next_;
   SyncReport* const report_;
-  std::map<std::string, Status> failed_fetch_;  // table id -> why
-  std::vector<const LinkAction*> to_link_;
+  bool intent_begun_ = false;  // RecordAndLink ran once (the bundles' intent is recorded)
   ReferenceCounts counts_;
   std::set<std::string> released_;  // shared paths whose count reached 0
   // Directories whose entries removals changed: synced before the record that says the
@@ -380,9 +462,7 @@ Status ExecutePlan(const Plan& plan, const SyncState& previous, const ExecutorDe
                    SyncState* next, SyncReport* report) {
   PlanExecution run(plan, previous, deps, next, report);
   run.ReportEntryErrors();
-  FERRY_RETURN_IF_ERROR(run.DownloadCanonicals());
-  FERRY_RETURN_IF_ERROR(run.RecordIntent());
-  run.MakeReferences();
+  FERRY_RETURN_IF_ERROR(run.DownloadRecordAndLink());
   run.DropReferences();
   run.DiscardUnreferencedCanonicals();
   run.RemoveDroppedPackages();

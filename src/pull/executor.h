@@ -10,7 +10,11 @@
 //      (re)linked and every new bundle (md5 "" so it is re-fetched): "intent first". A crash
 //      then leaves state entries whose references are missing or stale, which the next pull
 //      re-creates because it checks them (Linker::IsReferenceCurrent) rather than trusting
-//      the state; it never leaves a reference on disk that no state entry names.
+//      the state; it never leaves a reference on disk that no state entry names. Steps 1-3
+//      overlap per batch of tables: as canonicals arrive, their links are recorded (one
+//      state save per batch), then made, while the other downloads go on; a link is only
+//      ever recorded once its canonical is installed. With --jobs 1 a batch is one table,
+//      handled before the next download starts.
 //   3. References are replaced atomically by the Linker.
 //   4. Removals go disk first, state after: a crash leaves state entries whose files are
 //      already gone, which the next pull removes again (a no-op) and forgets.
@@ -23,8 +27,9 @@
 // cannot be made keeps its previous entry; a bundle that cannot be fetched keeps its previous
 // file. Each such failure is one error in the report; the rest of the plan goes on.
 //
-// Thread-safety: one executor per pull, used from one thread (downloads fan out inside the
-// Downloader).
+// Thread-safety: one executor per pull, called from one thread. Downloads fan out inside the
+// Downloader on threads of their own; the links of the tables they bring are made on the
+// calling thread (with --jobs 1, on the one download worker, while the caller waits).
 #ifndef FERRY_PULL_EXECUTOR_H_
 #define FERRY_PULL_EXECUTOR_H_
 

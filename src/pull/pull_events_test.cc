@@ -81,6 +81,10 @@ TEST_F(PullEventsTest, PullThatAddsUpdatesAndRemovesEmitsEachStepInOrder) {
                 "{\"event\":\"item_done\",\"item\":\"_direct/a\",\"ok\":true,\"bytes\":" +
                 a + ",\"digest\":\"" + Md5Hex(a2) +
                 "\"}\n"
+                // A table's reference is made as soon as it arrives (--jobs 1: before the
+                // next download starts).
+                "{\"event\":\"reference_made\",\"item\":\"/ws/data/_direct/a.parquet\","
+                "\"target\":\"/ws/data/_shared/tbl_a.parquet\",\"strategy\":\"copy\"}\n"
                 "{\"event\":\"item_start\",\"item\":\"_direct/c\"}\n"
                 "{\"event\":\"bytes\",\"item\":\"_direct/c\",\"bytes\":" +
                 c +
@@ -88,8 +92,6 @@ TEST_F(PullEventsTest, PullThatAddsUpdatesAndRemovesEmitsEachStepInOrder) {
                 "{\"event\":\"item_done\",\"item\":\"_direct/c\",\"ok\":true,\"bytes\":" +
                 c + ",\"digest\":\"" + Md5Hex(c1) +
                 "\"}\n"
-                "{\"event\":\"reference_made\",\"item\":\"/ws/data/_direct/a.parquet\","
-                "\"target\":\"/ws/data/_shared/tbl_a.parquet\",\"strategy\":\"copy\"}\n"
                 "{\"event\":\"reference_made\",\"item\":\"/ws/data/_direct/c.parquet\","
                 "\"target\":\"/ws/data/_shared/tbl_c.parquet\",\"strategy\":\"copy\"}\n"
                 "{\"event\":\"removed\",\"item\":\"/ws/data/_direct/b.parquet\","
