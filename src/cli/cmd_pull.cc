@@ -63,7 +63,7 @@ class PullCommand : public Command {
                     "~/.config/ferry/token)");
     app->add_option("--workspace", workspace_, "Workspace directory (default: current)");
     app->add_option("--jobs", jobs_,
-                    "Downloads at once, fixed (default: ferry finds the level itself, up to 32 "
+                    "Downloads at once, fixed (default: ferry finds the level itself, up to 64 "
                     "per server; local work runs 4 at a time)")
         ->check(CLI::Range(1, 64));
     app->add_option("--link", link_,

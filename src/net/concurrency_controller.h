@@ -42,8 +42,8 @@
 namespace ferry {
 
 // The most requests ferry keeps in flight to one server when it chooses itself: enough to
-// fill a 50 ms round trip with 64 KiB tables at ~40 MB/s, and few enough for a small server
-// (cpp-httplib gives each connection a thread).
+// fill a 50 ms round trip with 64 KiB tables (32 was not: docs/DESIGN.md), and few enough for
+// a small server (cpp-httplib gives each connection a thread; ferry serve runs up to 256).
 inline constexpr int kMaxRequestsPerServer = 64;
 // Where an adaptive controller starts (the old fixed default of --jobs).
 inline constexpr int kInitialRequestsInFlight = 4;
