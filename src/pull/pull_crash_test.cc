@@ -197,6 +197,44 @@ TEST_P(PullCrashTest, CrashAtEveryStepThenNextPullConverges) {
   }
 }
 
+// The same crashes, but by the recovery pull the catalog went back to M1: every table M2
+// brought (a new direct table, a package table, a new package) has left the stack again, so
+// whatever the crashed pull linked must leave the disk. That holds only because each link is
+// recorded (intent) before it is made: a reference the state does not name would be left
+// behind, or taken for the user's own file.
+TEST_P(PullCrashTest, CrashAtEveryStepThenThePullOfTheOldStackRemovesWhatItLinked) {
+  int64_t total_steps = 0;
+  {
+    auto w = AtM1();
+    FaultInjectionEnv counting(&w->mem);
+    Result<PullOutcome> r = RunPull(&counting, &w->http, Options());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    total_steps = counting.steps();
+  }
+  for (int64_t k = 0; k < total_steps; ++k) {
+    const std::string where = "crash after step " + std::to_string(k) + ", then back to M1";
+    auto w = AtM1();
+    FaultInjectionEnv faulty(&w->mem);
+    faulty.CrashAfterSteps(k);
+    (void)RunPull(&faulty, &w->http, Options());
+    Crash(w.get());
+    SetManifest(&w->catalog, 1);
+    w->mem.AdvanceClock(10'000'000'000);
+    Result<PullOutcome> r = RunPull(&w->mem, &w->http, Options());
+    ASSERT_TRUE(r.ok()) << where << ": " << r.status().ToString();
+    const WorkspaceLayout l(kRoot);
+    for (const std::string& kept : AlwaysPresent(l)) {
+      EXPECT_TRUE(w->mem.Stat(kept).ok()) << where << ": " << kept << " vanished";
+    }
+    for (const std::string& gone :
+         {l.reference_path(l.direct_dir(), "n"), l.reference_path(l.package_dir("sales"), "y"),
+          l.reference_path(l.package_dir("new"), "x")}) {
+      EXPECT_FALSE(w->mem.LinkStat(gone).ok()) << where << ": " << gone << " is still there";
+    }
+    if (HasFailure()) FAIL() << "stopping at " << where;
+  }
+}
+
 TEST_P(PullCrashTest, NoSpaceOrIoErrorAtEachKindOfOperationKeepsPreviousFiles) {
   const FaultOp kOps[] = {FaultOp::kOpenWrite, FaultOp::kAppend,  FaultOp::kSync,
                           FaultOp::kClose,     FaultOp::kChmod,   FaultOp::kTruncate,

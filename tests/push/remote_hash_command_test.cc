@@ -101,6 +101,18 @@ TEST_F(RemoteHashCommandTest, WithOpensslEveryFileIsHashedOnceUnderItsRealName) 
   ASSERT_EQ(RunWithPath("/usr/bin:/bin"), Expected());
 }
 
+// With openssl but no sha256sum, exactly the plain names come back: openssl hashed those,
+// and the names it would print ambiguously were left to sha256sum, not to it.
+TEST_F(RemoteHashCommandTest, OpensslHashesThePlainNamesAndOnlyThose) {
+  ASSERT_TRUE(fs::exists("/usr/bin/openssl")) << "scripts/setup installs openssl";
+  std::map<std::string, std::string> plain = Expected();
+  for (const char* odd : {"-leading dash.bin", "sub/back\\slash.bin", "sub/line\nbreak.bin",
+                          "sub/carriage\rreturn.bin"}) {
+    ASSERT_EQ(plain.erase(odd), 1u) << odd;
+  }
+  EXPECT_EQ(RunWithPath(ToolsWithout("sha256sum")), plain);
+}
+
 TEST_F(RemoteHashCommandTest, ANasWithoutOpensslHashesEverythingWithSha256sum) {
   const std::string bin = ToolsWithout("openssl");
   ASSERT_FALSE(fs::exists(bin + "/openssl"));
