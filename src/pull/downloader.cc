@@ -172,9 +172,6 @@ std::vector<Status> Downloader::FetchAll(const std::vector<FetchAction>& fetches
 
 Status Downloader::Fetch(const FetchAction& f,
                          const std::function<void(uint64_t bytes)>& network_done) {
-  auto bytes_in = [&] {
-    if (network_done) network_done(FetchedBytes(env_, f, PartialPathFor(layout_, f)));
-  };
   const std::string label = f.table_id;
   if (refused_.load()) {
     return Status::Cancelled("download of table " + label +
@@ -191,6 +188,9 @@ Status Downloader::Fetch(const FetchAction& f,
     return made.WithContext("download of table " + label);
   }
   const std::string partial = PartialPathFor(layout_, f);
+  auto bytes_in = [&] {
+    if (network_done) network_done(FetchedBytes(env_, f, partial));
+  };
   Result<std::unique_ptr<DiskBudget::Ticket>> ticket = AdmitFetch(f, partial);
   if (!ticket.ok()) {
     // Space that cannot be had now is better given back than kept for a later resume.
