@@ -114,7 +114,7 @@ class PlanExecution {
   // as soon as its canonical is in the store, while the other downloads go on (over a long
   // link the downloads' waiting then hides the linking; docs/DESIGN.md). Per batch of
   // tables that arrived, intent first: the state is saved with those links (and, the first
-  // time, every new bundle with md5 "", so a crash leads to a re-fetch) before any of them
+  // time, every bundle to be fetched with md5 "", so a crash leads to a re-fetch) before any
   // is made, and only links whose canonical arrived are ever recorded. The links that need
   // no download are the first batch. With --jobs 1 each table is its own batch, made before
   // the next download starts, so every step keeps one fixed place (the crash tests).
@@ -226,17 +226,21 @@ class PlanExecution {
   }
 
   // Intent, then references, for `links` (their canonicals are in the store). The first call
-  // also records every new bundle (md5 "") and every kept package. Guarantees: before any of
-  // `links` is made, the state is saved with all of them (and the bundles) whenever there is
-  // anything to record; then each is made (or found current) and recorded with the strategy
+  // also records every bundle to be fetched (md5 "") and every kept package. Guarantees:
+  // before any of `links` is made, the state is saved with all of them (and the bundles)
+  // whenever there is anything to record; then each is made (or found current) and recorded with the strategy
   // used, or reverted to its previous entry with an error in the report.
   Status RecordAndLink(const std::vector<const LinkAction*>& links) {
     for (const LinkAction* a : links) SetEntry(next_, a->section, a->package, a->name, a->desired);
     const bool first = !intent_begun_;
     intent_begun_ = true;
     if (first) {
+      // A bundle about to be written is recorded with md5 "" (unknown), new or updated: a
+      // crash after its file is replaced but before the final record would otherwise leave
+      // the old token beside the new bytes, and a later manifest with the old token again
+      // would keep the wrong file. The planner never keeps a bundle recorded with "".
       for (const BundleAction& b : plan_.bundle_fetches) {
-        if (b.is_new) next_->memory_domains[b.slug] = MemoryEntry{b.slug, "", b.path};
+        next_->memory_domains[b.slug] = MemoryEntry{b.slug, "", b.path};
       }
       for (const std::string& slug : plan_.kept_packages)
         next_->data_packages[slug];  // may be empty

@@ -192,8 +192,10 @@ Plan MakePlan(const Manifest& manifest, const SyncState& previous, const Observa
     auto prev_it = previous.memory_domains.find(d.slug);
     const std::string path = layout.bundle_path(d.slug);
     const bool exists = seen.present_bundles.count(path) > 0;
-    if (prev_it != previous.memory_domains.end() && exists && prev_it->second.md5 == d.md5 &&
-        prev_it->second.path == path) {
+    // An empty recorded md5 is "unknown" (a fetch began and was not recorded as done, or the
+    // manifest gave no token): never current.
+    if (prev_it != previous.memory_domains.end() && exists && !prev_it->second.md5.empty() &&
+        prev_it->second.md5 == d.md5 && prev_it->second.path == path) {
       plan.bundle_keeps.push_back(prev_it->second);
       continue;
     }

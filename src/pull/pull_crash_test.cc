@@ -199,7 +199,8 @@ TEST_P(PullCrashTest, CrashAtEveryStepThenNextPullConverges) {
 
 // The same crashes, but by the recovery pull the catalog went back to M1: every table M2
 // brought (a new direct table, a package table, a new package) has left the stack again, so
-// whatever the crashed pull linked must leave the disk. That holds only because each link is
+// whatever the crashed pull linked must leave the disk, and the bundle M2 changed must hold
+// M1's bytes again. That holds only because each link is
 // recorded (intent) before it is made: a reference the state does not name would be left
 // behind, or taken for the user's own file.
 TEST_P(PullCrashTest, CrashAtEveryStepThenThePullOfTheOldStackRemovesWhatItLinked) {
@@ -231,6 +232,9 @@ TEST_P(PullCrashTest, CrashAtEveryStepThenThePullOfTheOldStackRemovesWhatItLinke
           l.reference_path(l.package_dir("new"), "x")}) {
       EXPECT_FALSE(w->mem.LinkStat(gone).ok()) << where << ": " << gone << " is still there";
     }
+    // Every file holds M1's bytes again, bundles too: a bundle the crashed pull rewrote must
+    // not be kept because the state still names the token it replaced.
+    ExpectInvariants(&w->mem, l, w->catalog, where);
     if (HasFailure()) FAIL() << "stopping at " << where;
   }
 }
