@@ -133,5 +133,22 @@ TEST(PlannerTest, BundleFetchedWhenTokenDiffersOrFileMissing) {
   EXPECT_EQ(plan.bundle_drops[0].slug, "gone");
 }
 
+// "" recorded is a fetch that began and was never recorded as done; "" in the manifest is no
+// token at all. Neither can say the file is current.
+TEST(PlannerTest, BundleWithAnEmptyTokenIsFetchedAgain) {
+  Manifest m;
+  m.memory_domains = {{"a", "A", "t1", "u"}, {"b", "B", "", "u"}};
+  SyncState st;
+  st.memory_domains["a"] = {"a", "", kLayout.bundle_path("a")};
+  st.memory_domains["b"] = {"b", "", kLayout.bundle_path("b")};
+  Observations seen;
+  seen.present_bundles = {kLayout.bundle_path("a"), kLayout.bundle_path("b")};
+  Plan plan = MakePlan(m, st, seen, kLayout, LinkStrategy::kSymlink);
+  ASSERT_EQ(plan.bundle_fetches.size(), 2u);
+  EXPECT_EQ(plan.bundle_fetches[0].slug, "a");
+  EXPECT_EQ(plan.bundle_fetches[1].slug, "b");
+  EXPECT_TRUE(plan.bundle_keeps.empty());
+}
+
 }  // namespace
 }  // namespace ferry::pull
