@@ -11,13 +11,6 @@
 namespace ferry {
 namespace {
 
-void GlobalInitOnce() {
-  static std::once_flag once;
-  // Not thread-safe in libcurl itself, hence the once_flag. Never cleaned up: other
-  // clients may live until exit.
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 std::string Lowercase(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -42,6 +35,7 @@ bool HasHeader(const HttpRequest& request, std::string_view lower_name) {
 
 // State of one transfer, shared by the callbacks.
 struct Transfer {
+  const CurlLibrary* curl = nullptr;
   CURL* handle = nullptr;
   // Stall detection: when bytes last moved, and how long without is too long.
   int64_t stall_timeout_ns = 0;
@@ -106,7 +100,7 @@ size_t OnBody(char* data, size_t size, size_t nmemb, void* userdata) {
   const size_t n = size * nmemb;
   if (!t->status_known) {
     long code = 0;
-    curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &code);
+    t->curl->easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &code);
     t->response.status = static_cast<int>(code);
     t->status_known = true;
   }
@@ -133,28 +127,34 @@ void UnlockShare(CURL* /*handle*/, curl_lock_data data, void* userptr) {
 }
 
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  const CurlLibrary* curl;
+  void operator()(curl_slist* list) const { curl->slist_free_all(list); }
 };
 
 }  // namespace
 
 CurlHttpClient::CurlHttpClient(std::string user_agent)
     : user_agent_(std::move(user_agent)), share_locks_(CURL_LOCK_DATA_LAST + 1) {
-  GlobalInitOnce();
-  share_ = curl_share_init();
+  Result<const CurlLibrary*> loaded = LoadCurlLibrary();
+  if (!loaded.ok()) {
+    load_error_ = loaded.status();
+    return;
+  }
+  curl_ = *loaded;
+  share_ = curl_->share_init();
   if (share_ != nullptr) {
-    curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, LockShare);
-    curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, UnlockShare);
-    curl_share_setopt(share_, CURLSHOPT_USERDATA, &share_locks_);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_->share_setopt(share_, CURLSHOPT_LOCKFUNC, LockShare);
+    curl_->share_setopt(share_, CURLSHOPT_UNLOCKFUNC, UnlockShare);
+    curl_->share_setopt(share_, CURLSHOPT_USERDATA, &share_locks_);
+    curl_->share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_->share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   }
 }
 
 CurlHttpClient::~CurlHttpClient() {
   // Every Send has returned its handle by now (destroying a client in use is a caller bug).
-  for (CURL* h : free_handles_) curl_easy_cleanup(h);
-  if (share_ != nullptr) curl_share_cleanup(share_);
+  for (CURL* h : free_handles_) curl_->easy_cleanup(h);
+  if (share_ != nullptr) curl_->share_cleanup(share_);
 }
 
 size_t CurlHttpClient::handles_created() const {
@@ -171,7 +171,7 @@ CURL* CurlHttpClient::AcquireHandle() {
       return h;
     }
   }
-  CURL* h = curl_easy_init();
+  CURL* h = curl_->easy_init();
   if (h != nullptr) {
     std::lock_guard<std::mutex> lock(pool_mu_);
     ++handles_created_;
@@ -181,13 +181,14 @@ CURL* CurlHttpClient::AcquireHandle() {
 
 void CurlHttpClient::ReleaseHandle(CURL* handle) {
   // curl_easy_reset keeps the live connections and caches; only options are forgotten.
-  curl_easy_reset(handle);
+  curl_->easy_reset(handle);
   std::lock_guard<std::mutex> lock(pool_mu_);
   free_handles_.push_back(handle);
 }
 
 Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const HttpBodySink& sink) {
   const std::string what = request.method + " " + request.url;
+  if (curl_ == nullptr) return Status(load_error_.code(), what + ": " + load_error_.message());
   CURL* h = AcquireHandle();
   if (h == nullptr) return Status::Internal(what + ": curl_easy_init failed (out of memory?)");
   struct Releaser {
@@ -197,60 +198,61 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
   } releaser{this, h};
 
   Transfer t;
+  t.curl = curl_;
   t.handle = h;
   t.sink = &sink;
   char errbuf[CURL_ERROR_SIZE] = {0};
 
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_->easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_->easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str());
+  curl_->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   // Never follow: request.headers are raw headers that libcurl would send to whatever the
   // Location names, the catalog's token with them (net/bearer_token.h; for the same reason
   // CURLOPT_UNRESTRICTED_AUTH is never set).
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_->easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_->easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  curl_->easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024L);
+  curl_->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   if (request.accept_compressed) {
     // "": every coding this libcurl decodes, and automatic decoding (curl_easy_reset in
     // ReleaseHandle turns both off again for the next request on this handle).
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   }
-  if (share_ != nullptr) curl_easy_setopt(h, CURLOPT_SHARE, share_);
+  if (share_ != nullptr) curl_->easy_setopt(h, CURLOPT_SHARE, share_);
   if (request.connect_timeout_ms > 0) {
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
+    curl_->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
   }
   const int64_t stall_ms = request.stall_timeout_ms;
   if (stall_ms > 0) {
     t.stall_timeout_ns = stall_ms * 1000000;
     t.last_progress_ns = MonotonicNanos();
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+    curl_->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_->easy_setopt(h, CURLOPT_XFERINFODATA, &t);
     // A backstop in case progress callbacks stop coming: libcurl's own (window-averaged,
     // whole-second) low-speed check, set looser than ours so ours normally fires first.
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(2 + (stall_ms + 999) / 1000));
+    curl_->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(2 + (stall_ms + 999) / 1000));
   }
 
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  curl_->easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_->easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  curl_->easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_->easy_setopt(h, CURLOPT_WRITEDATA, &t);
 
   std::string range;
   if (request.range_first.has_value()) {
     range = std::to_string(*request.range_first) + "-";
     if (request.range_last.has_value()) range += std::to_string(*request.range_last);
-    curl_easy_setopt(h, CURLOPT_RANGE, range.c_str());
+    curl_->easy_setopt(h, CURLOPT_RANGE, range.c_str());
   }
 
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  auto add_header = [&headers](const std::string& line) {
-    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+  std::unique_ptr<curl_slist, SlistDeleter> headers(nullptr, SlistDeleter{curl_});
+  auto add_header = [this, &headers](const std::string& line) {
+    curl_slist* next = curl_->slist_append(headers.get(), line.c_str());
     if (next != nullptr) {
       (void)headers.release();
       headers.reset(next);
@@ -266,30 +268,30 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
       request.method == "PUT" || request.method == "POST" ||
       (!request.body.empty() && request.method != "GET" && request.method != "HEAD");
   if (request.method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_->easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl_->easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_->easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
   if (sends_body) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_->easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    curl_->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     // POSTFIELDS implies POST; CUSTOMREQUEST above keeps PUT/DELETE/... as asked.
     if (!HasHeader(request, "content-type")) add_header("Content-Type: application/octet-stream");
     add_header("Expect:");  // no 100-continue round trip (a second of latency per upload)
   }
-  if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  if (headers) curl_->easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
-  const CURLcode rc = curl_easy_perform(h);
+  const CURLcode rc = curl_->easy_perform(h);
 
   long connects = 0;
-  if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0) {
+  if (curl_->easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0) {
     connections_opened_.fetch_add(static_cast<uint64_t>(connects));
   }
   if (!t.sink_status.ok()) return t.sink_status;
   if (rc != CURLE_OK) {
-    std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
+    std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_->easy_strerror(rc);
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
     if (t.stalled ||
         (rc == CURLE_OPERATION_TIMEDOUT && detail.rfind("Operation too slow", 0) == 0)) {
@@ -298,7 +300,7 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
     return Status::Unavailable(what + ": " + detail, /*retryable=*/true);
   }
   long code = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+  curl_->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
   t.response.status = static_cast<int>(code);
   return std::move(t.response);
 }

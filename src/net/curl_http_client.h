@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "ferry/http_client.h"
+#include "net/curl_library.h"
 
 namespace ferry {
 
@@ -60,6 +61,10 @@ class CurlHttpClient : public HttpClient {
   void ReleaseHandle(CURL* handle);
 
   const std::string user_agent_;
+  // libcurl's functions (net/curl_library.h); null when it could not be loaded, and then
+  // every Send fails with load_error_.
+  const CurlLibrary* curl_ = nullptr;
+  Status load_error_;
   CURLSH* share_ = nullptr;
   // One mutex per curl_lock_data value, for the share's lock callbacks.
   std::vector<std::mutex> share_locks_;
