@@ -276,7 +276,8 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
   }
   if (sends_body) {
     curl_->easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-    curl_->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
     // POSTFIELDS implies POST; CUSTOMREQUEST above keeps PUT/DELETE/... as asked.
     if (!HasHeader(request, "content-type")) add_header("Content-Type: application/octet-stream");
     add_header("Expect:");  // no 100-continue round trip (a second of latency per upload)
