@@ -1,5 +1,6 @@
 #include "serve/bundle_cache.h"
 
+#include <optional>
 #include <utility>
 
 #include "serve/bundle_renderer.h"
@@ -22,6 +23,14 @@ RenderedBundle::RenderedBundle(std::shared_ptr<const DomainState> state)
 std::shared_ptr<const std::string> RenderedBundle::gzip() const {
   std::call_once(gzip_once_, [this] { gzip_ = std::make_shared<const std::string>(Gzip(text_)); });
   return gzip_;
+}
+
+std::shared_ptr<const std::string> RenderedBundle::brotli() const {
+  std::call_once(brotli_once_, [this] {
+    std::optional<std::string> coded = Brotli(text_);
+    if (coded) brotli_ = std::make_shared<const std::string>(std::move(*coded));
+  });
+  return brotli_;
 }
 
 std::shared_ptr<const RenderedBundle> BundleCache::For(size_t index,

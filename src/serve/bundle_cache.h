@@ -1,13 +1,14 @@
 // BundleCache: the rendered memory bundles of one loaded catalog, each kept with its change
-// token and (made on first use) its gzip form, so a bundle is rendered and compressed once
-// per version of its domain, not per request (docs/PROTOCOL.md "Compression").
+// token and (made on first use) its gzip and brotli forms, so a bundle is rendered and
+// compressed once per version of its domain and coding, not per request (docs/PROTOCOL.md
+// "Compression").
 //
 // Invariant: an entry is served only for the very DomainState it was rendered from
 // (memory_domains.h publishes a new state whenever the items change), so an edited item shows
 // in the next request, as the freshness rule of DESIGN.md asks.
 //
 // Thread-safety: For may be called from many threads; entries are immutable once published
-// but for their gzip form, made once under a once_flag.
+// but for their coded forms, each made once under its once_flag.
 #ifndef FERRY_SERVE_BUNDLE_CACHE_H_
 #define FERRY_SERVE_BUNDLE_CACHE_H_
 
@@ -31,6 +32,8 @@ class RenderedBundle {
   const std::string& token() const { return token_; }  // BundleChangeToken
   // text() gzip-compressed, shared so a response can stream it after the cache moved on.
   std::shared_ptr<const std::string> gzip() const;
+  // text() brotli-compressed; null if the encoder failed (the caller answers in gzip).
+  std::shared_ptr<const std::string> brotli() const;
 
  private:
   const std::shared_ptr<const DomainState> state_;
@@ -38,6 +41,8 @@ class RenderedBundle {
   const std::string token_;
   mutable std::once_flag gzip_once_;
   mutable std::shared_ptr<const std::string> gzip_;  // written once under gzip_once_
+  mutable std::once_flag brotli_once_;
+  mutable std::shared_ptr<const std::string> brotli_;  // written once under brotli_once_
 };
 
 class BundleCache {

@@ -56,7 +56,9 @@ TEST_F(CatalogTest, LoadsTheIssueExampleWithPathsResolvedAgainstTheCatalogDirect
       "  - {slug: playbook, name: Playbook, description: \"p\", items_dir: memory/playbook}\n"
       "users:\n"
       "  - name: ana\n"
-      "    token_sha256: \"" + token_hash_ + "\"\n"
+      "    token_sha256: \"" +
+      token_hash_ +
+      "\"\n"
       "    grants: {packages: [sales], memory_domains: [playbook], tables: [orders]}\n"
       "    stack:  {packages: [sales], memory_domains: [playbook], direct_tables: []}\n");
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -129,13 +131,16 @@ TEST_F(CatalogTest, FileEscapingRootThroughSymlinkIsRefused) {
   EXPECT_EQ(Error("root: data\n"
                   "tables:\n"
                   "  - {id: leak, file: leak.parquet}\n"),
-            path() + ":3: table 'leak' file 'leak.parquet': 'leak.parquet' resolves outside root '" +
+            path() +
+                ":3: table 'leak' file 'leak.parquet': 'leak.parquet' resolves outside root '" +
                 real + "' (to '" + out + "')");
   EXPECT_EQ(Error("root: data\n"
                   "tables:\n"
                   "  - {id: up, file: ../outside.parquet}\n"),
-            path() + ":3: table 'up' file '../outside.parquet': '../outside.parquet' resolves "
-                     "outside root '" + real + "' (to '" + out + "')");
+            path() +
+                ":3: table 'up' file '../outside.parquet': '../outside.parquet' resolves "
+                "outside root '" +
+                real + "' (to '" + out + "')");
 }
 
 TEST_F(CatalogTest, StackOutsideGrantsIsRefused) {
@@ -144,7 +149,9 @@ TEST_F(CatalogTest, StackOutsideGrantsIsRefused) {
                   "  - {slug: sales}\n"
                   "users:\n"
                   "  - name: ana\n"
-                  "    token_sha256: " + token_hash_ + "\n"
+                  "    token_sha256: " +
+                  token_hash_ +
+                  "\n"
                   "    stack: {packages: [sales]}\n"),
             path() + ":7: user 'ana' stack lists package 'sales' outside the user's grants");
 }
@@ -156,7 +163,9 @@ TEST_F(CatalogTest, BadTokenHashAndUnknownGrantAreRefused) {
             path() + ":3: user 'ana': token_sha256 must be 64 hex digits (sha256 of the token)");
   EXPECT_EQ(Error("users:\n"
                   "  - name: ana\n"
-                  "    token_sha256: " + token_hash_ + "\n"
+                  "    token_sha256: " +
+                  token_hash_ +
+                  "\n"
                   "    grants: {memory_domains: [nope]}\n"),
             path() + ":4: user 'ana' grants unknown memory domain 'nope'");
 }

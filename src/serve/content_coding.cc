@@ -1,9 +1,11 @@
 #include "serve/content_coding.h"
 
+#include <brotli/encode.h>
 #include <zlib.h>
 
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 
 namespace ferry::serve {
 namespace {
@@ -42,10 +44,21 @@ double QValue(std::string_view params) {
   return 1.0;
 }
 
-}  // namespace
+bool NamesCoding(std::string_view token, Coding coding) {
+  switch (coding) {
+    case Coding::kGzip:
+      return EqualsNoCase(token, "gzip") || EqualsNoCase(token, "x-gzip");
+    case Coding::kBrotli:
+      return EqualsNoCase(token, "br");
+    case Coding::kIdentity:
+      return EqualsNoCase(token, "identity");
+  }
+  return false;
+}
 
-bool AcceptsGzip(std::string_view accept_encoding) {
-  double gzip = -1;  // not named
+// The q-value the client gives `coding`: named, else `*`, else -1 (not accepted at all).
+double QValueOf(std::string_view accept_encoding, Coding coding) {
+  double named = -1;
   double star = -1;
   while (!accept_encoding.empty()) {
     const size_t comma = accept_encoding.find(',');
@@ -53,13 +66,54 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     accept_encoding =
         comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     const size_t semi = item.find(';');
-    const std::string_view coding = Trim(item.substr(0, semi));
+    const std::string_view token = Trim(item.substr(0, semi));
     const double q = semi == std::string_view::npos ? 1.0 : QValue(item.substr(semi + 1));
-    if (EqualsNoCase(coding, "gzip") || EqualsNoCase(coding, "x-gzip")) gzip = q;
-    if (coding == "*") star = q;
+    if (NamesCoding(token, coding)) named = q;
+    if (token == "*") star = q;
   }
   // A coding named explicitly overrides `*` (so "*, gzip;q=0" refuses gzip).
-  return gzip >= 0 ? gzip > 0 : star > 0;
+  return named >= 0 ? named : star;
+}
+
+}  // namespace
+
+std::string_view CodingName(Coding coding) {
+  switch (coding) {
+    case Coding::kGzip:
+      return "gzip";
+    case Coding::kBrotli:
+      return "br";
+    case Coding::kIdentity:
+      break;
+  }
+  return "identity";
+}
+
+bool AcceptsCoding(std::string_view accept_encoding, Coding coding) {
+  if (coding == Coding::kIdentity) return true;
+  return QValueOf(accept_encoding, coding) > 0;
+}
+
+Coding PreferredCoding(std::string_view accept_encoding) {
+  const double br = QValueOf(accept_encoding, Coding::kBrotli);
+  const double gzip = QValueOf(accept_encoding, Coding::kGzip);
+  if (br > 0 && br >= gzip) return Coding::kBrotli;
+  if (gzip > 0) return Coding::kGzip;
+  return Coding::kIdentity;
+}
+
+std::optional<std::string> Brotli(std::string_view text) {
+  const int quality = text.size() <= (size_t{1} << 20) ? BROTLI_MAX_QUALITY : 5;
+  size_t size = BrotliEncoderMaxCompressedSize(text.size());
+  if (size == 0) size = text.size() + 1024;  // 0: too large to bound; never for a bundle
+  std::string out(size, '\0');
+  if (BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, text.size(),
+                            reinterpret_cast<const uint8_t*>(text.data()), &size,
+                            reinterpret_cast<uint8_t*>(out.data())) == BROTLI_FALSE) {
+    return std::nullopt;  // out of memory: the caller answers in another coding
+  }
+  out.resize(size);
+  return out;
 }
 
 DeflatePiece DeflateAsPiece(std::string_view text, bool last) {

@@ -1,6 +1,6 @@
 // Content codings for `ferry serve`'s text bodies (the manifest and memory bundles;
-// docs/PROTOCOL.md "Compression"): which coding a client accepts, and gzip bodies assembled
-// from separately compressed pieces.
+// docs/PROTOCOL.md "Compression"): which coding a client accepts, gzip bodies assembled from
+// separately compressed pieces, and brotli for bodies compressed once per version (bundles).
 //
 // Why pieces: a manifest body is the same for every request of one stack version but for its
 // `server_time`, which sits in the middle. Compressing ~1 MB per request would cost more than
@@ -16,15 +16,34 @@
 #define FERRY_SERVE_CONTENT_CODING_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ferry::serve {
 
-// True when an Accept-Encoding value allows gzip: a `gzip`, `x-gzip` or `*` coding with a
-// q-value above 0 (RFC 9110 12.5.3; tokens case-insensitive). An empty value allows none.
-bool AcceptsGzip(std::string_view accept_encoding);
+enum class Coding { kIdentity, kGzip, kBrotli };
+
+// "identity", "gzip", "br": the Content-Encoding token (identity is never sent as a header).
+std::string_view CodingName(Coding coding);
+
+// True when an Accept-Encoding value allows `coding`: the coding's token (`gzip` or its alias
+// `x-gzip`; `br`) or `*` with a q-value above 0 (RFC 9110 12.5.3; tokens case-insensitive; a
+// coding named explicitly overrides `*`). An empty value allows none but identity, which is
+// always allowed here (ferry never refuses a client for lack of a coding).
+bool AcceptsCoding(std::string_view accept_encoding, Coding coding);
+
+// The coding to answer with when the body exists as identity, gzip and brotli: the accepted
+// one with the highest q-value; on a tie brotli, then gzip (smaller first); identity when the
+// client accepts neither.
+Coding PreferredCoding(std::string_view accept_encoding);
+
+// `text` brotli-compressed (RFC 7932). Quality 11 (the smallest output, ~1 MB/s) up to
+// 1 MiB of text, 5 above (tens of MB/s), so that a 64 MiB bundle compresses in seconds, not
+// minutes.
+// nullopt when the encoder fails (out of memory).
+std::optional<std::string> Brotli(std::string_view text);
 
 // One piece of a gzip body: raw deflate blocks of `size` bytes of text whose CRC-32 is `crc`.
 struct DeflatePiece {

@@ -1,33 +1,19 @@
 #include "serve/content_coding.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
+#include <optional>
 #include <string>
+
+#include "serve/content_decoding_test_util.h"
 
 namespace ferry::serve {
 namespace {
 
-// Inflates a gzip member with zlib's own gzip reader, which checks the CRC-32 and the length.
-std::string Gunzip(const std::string& gz) {
-  z_stream z{};
-  EXPECT_EQ(inflateInit2(&z, 16 + 15), Z_OK);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  z.avail_in = static_cast<uInt>(gz.size());
-  std::string out;
-  char buf[4096];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof(buf);
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof(buf) - z.avail_out);
-  }
-  EXPECT_EQ(rc, Z_STREAM_END) << (z.msg != nullptr ? z.msg : "");
-  EXPECT_EQ(z.avail_in, 0u) << "bytes after the gzip member";
-  inflateEnd(&z);
-  return out;
-}
+using testing::Gunzip;
+using testing::Unbrotli;
+
+bool AcceptsGzip(std::string_view accept) { return AcceptsCoding(accept, Coding::kGzip); }
 
 TEST(ContentCodingTest, AcceptsGzipReadsCodingsAndQValues) {
   EXPECT_TRUE(AcceptsGzip("gzip"));
@@ -67,6 +53,43 @@ TEST(ContentCodingTest, PiecesSpliceIntoOneMemberOfTheWholeText) {
   for (const std::string middle : {"\"2026-12-02T18:00:00.000+00:00\"", "", "\"later\""}) {
     const DeflatePiece m = DeflateAsPiece(middle, /*last=*/false);
     EXPECT_EQ(Gunzip(GzipFromPieces({&h, &m, &t})), head + middle + tail) << middle;
+  }
+}
+
+TEST(ContentCodingTest, BrotliAndIdentityAreReadLikeGzip) {
+  EXPECT_TRUE(AcceptsCoding("deflate, gzip, br, zstd", Coding::kBrotli));  // libcurl's list
+  EXPECT_TRUE(AcceptsCoding("BR;q=0.1", Coding::kBrotli));
+  EXPECT_TRUE(AcceptsCoding("*", Coding::kBrotli));
+  EXPECT_FALSE(AcceptsCoding("gzip", Coding::kBrotli));
+  EXPECT_FALSE(AcceptsCoding("br;q=0", Coding::kBrotli));
+  EXPECT_FALSE(AcceptsCoding("*, br;q=0", Coding::kBrotli));
+  EXPECT_TRUE(AcceptsCoding("", Coding::kIdentity));  // ferry always answers identity
+}
+
+TEST(ContentCodingTest, PreferredCodingIsTheHighestQValueThenTheSmallest) {
+  EXPECT_EQ(PreferredCoding("deflate, gzip, br, zstd"), Coding::kBrotli);
+  EXPECT_EQ(PreferredCoding("gzip"), Coding::kGzip);
+  EXPECT_EQ(PreferredCoding("br"), Coding::kBrotli);
+  EXPECT_EQ(PreferredCoding("gzip;q=1, br;q=0.5"), Coding::kGzip);
+  EXPECT_EQ(PreferredCoding("gzip;q=0.5, br;q=0.5"), Coding::kBrotli);
+  EXPECT_EQ(PreferredCoding("*"), Coding::kBrotli);
+  EXPECT_EQ(PreferredCoding("*, br;q=0"), Coding::kGzip);
+  EXPECT_EQ(PreferredCoding("identity, deflate, zstd"), Coding::kIdentity);
+  EXPECT_EQ(PreferredCoding(""), Coding::kIdentity);
+}
+
+TEST(ContentCodingTest, BrotliRoundTripsSmallLargeAndEmptyText) {
+  std::string markdown;
+  for (int i = 0; i < 2000; ++i) markdown += "- item " + std::to_string(i) + ": keep the runbook\n";
+  std::string large;  // over 1 MiB: the faster quality
+  while (large.size() <= (size_t{1} << 20)) large += markdown;
+  for (const std::string& text : {std::string(), std::string("# one line\n"), markdown, large}) {
+    std::optional<std::string> br = Brotli(text);
+    ASSERT_TRUE(br.has_value());
+    EXPECT_EQ(Unbrotli(*br), text) << text.size() << " bytes";
+    if (text.size() > 1000) {
+      EXPECT_LT(br->size() * 10, text.size()) << text.size() << " bytes";
+    }
   }
 }
 

@@ -29,8 +29,7 @@ TEST(RangeHeaderTest, BadOrPastTheEndRangesAreUnsatisfiable) {
   EXPECT_EQ(ParseRangeHeader("bytes=x-4", 10, &r), RangeOutcome::kUnsatisfiable);
   EXPECT_EQ(ParseRangeHeader("bytes=-0", 10, &r), RangeOutcome::kUnsatisfiable);
   EXPECT_EQ(ParseRangeHeader("bytes=0-0", 0, &r), RangeOutcome::kUnsatisfiable);
-  EXPECT_EQ(ParseRangeHeader("bytes=99999999999999999999-", 10, &r),
-            RangeOutcome::kUnsatisfiable);
+  EXPECT_EQ(ParseRangeHeader("bytes=99999999999999999999-", 10, &r), RangeOutcome::kUnsatisfiable);
 }
 
 TEST(RangeHeaderTest, NoHeaderMultiRangeAndOtherUnitsServeTheWholeFile) {

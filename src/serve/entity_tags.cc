@@ -3,7 +3,10 @@
 namespace ferry::serve {
 namespace {
 
-constexpr std::string_view kGzipSuffix = "-gzip";
+// "-gzip", "-br": what a coded representation's tag adds to the opaque part.
+std::string Suffix(Coding coding) {
+  return coding == Coding::kIdentity ? std::string() : "-" + std::string(CodingName(coding));
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -13,10 +16,10 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-std::string EntityTag(std::string_view opaque, bool gzip) {
+std::string EntityTag(std::string_view opaque, Coding coding) {
   std::string tag = "\"";
   tag += opaque;
-  if (gzip) tag += kGzipSuffix;
+  tag += Suffix(coding);
   tag += '"';
   return tag;
 }
@@ -32,11 +35,13 @@ bool IfNoneMatchHits(std::string_view if_none_match, std::string_view opaque) {
     if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
     if (tag.size() < 2 || tag.front() != '"' || tag.back() != '"') continue;
     tag = tag.substr(1, tag.size() - 2);
-    if (tag.size() >= kGzipSuffix.size() &&
-        tag.substr(tag.size() - kGzipSuffix.size()) == kGzipSuffix) {
-      tag.remove_suffix(kGzipSuffix.size());
+    for (Coding coding : {Coding::kIdentity, Coding::kGzip, Coding::kBrotli}) {
+      const std::string suffix = Suffix(coding);
+      if (tag.size() == opaque.size() + suffix.size() && tag.substr(0, opaque.size()) == opaque &&
+          tag.substr(opaque.size()) == suffix) {
+        return true;
+      }
     }
-    if (tag == opaque) return true;
   }
   return false;
 }

@@ -71,9 +71,11 @@ void HandleManifest(const ServeContext& ctx, const httplib::Request& req, httpli
     spdlog::warn("serve: manifest for {}: {}", user->name, body.status().message());
     return SetStatusError(res, body.status());
   }
-  const bool gzip = AcceptsGzip(req.get_header_value("Accept-Encoding"));
+  // The manifest is offered in gzip and identity only: its server_time changes per request,
+  // and only gzip bodies can be spliced around it (docs/PROTOCOL.md "Compression").
+  const bool gzip = AcceptsCoding(req.get_header_value("Accept-Encoding"), Coding::kGzip);
   const std::string tag = ManifestTagFor(user->name, **body);
-  res.set_header("ETag", EntityTag(tag, gzip));
+  res.set_header("ETag", EntityTag(tag, gzip ? Coding::kGzip : Coding::kIdentity));
   if (IfNoneMatchHits(req.get_header_value("If-None-Match"), tag)) {
     res.status = 304;  // RFC 9110 15.4.5: the ETag and Vary of the 200, no body
     return;
@@ -142,23 +144,31 @@ void HandleBundle(const ServeContext& ctx, const httplib::Request& req, httplib:
   const size_t index = static_cast<size_t>(d - catalog.domains.data());
   std::shared_ptr<const RenderedBundle> bundle =
       ctx.served->bundles->For(index, ctx.served->memory->Current(index));
-  const bool gzip = AcceptsGzip(req.get_header_value("Accept-Encoding"));
+  const std::string accept = req.get_header_value("Accept-Encoding");
+  Coding coding = PreferredCoding(accept);
   res.set_header("Vary", "Accept-Encoding");
-  res.set_header("ETag", EntityTag(bundle->token(), gzip));
   if (IfNoneMatchHits(req.get_header_value("If-None-Match"), bundle->token())) {
+    res.set_header("ETag", EntityTag(bundle->token(), coding));
     res.status = 304;
     return;
   }
+  std::shared_ptr<const std::string> coded;
+  if (coding == Coding::kBrotli) {
+    coded = bundle->brotli();
+    // The encoder failed (out of memory): the next best coding the client takes.
+    if (!coded) coding = AcceptsCoding(accept, Coding::kGzip) ? Coding::kGzip : Coding::kIdentity;
+  }
+  if (coding == Coding::kGzip) coded = bundle->gzip();
+  res.set_header("ETag", EntityTag(bundle->token(), coding));
   res.status = 200;
-  if (!gzip) {
-    // Precoded too: httplib would otherwise compress a text/* body for a client that asks
-    // for br only, on every request.
+  if (coding == Coding::kIdentity) {
+    // Precoded too: httplib would otherwise compress a text/* body on every request itself.
     SetPrecodedContent(res, std::shared_ptr<const std::string>(bundle, &bundle->text()),
                        "text/markdown; charset=utf-8");
     return;
   }
-  res.set_header("Content-Encoding", "gzip");
-  SetPrecodedContent(res, bundle->gzip(), "text/markdown; charset=utf-8");
+  res.set_header("Content-Encoding", std::string(CodingName(coding)));
+  SetPrecodedContent(res, coded, "text/markdown; charset=utf-8");
 }
 
 void HandleCatalog(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {

@@ -4,7 +4,6 @@
 #include "serve/handlers.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <regex>
 #include <string>
@@ -14,29 +13,14 @@
 #include "base/mem_env.h"
 #include "serve/bundle_renderer.h"
 #include "serve/content_coding.h"
+#include "serve/content_decoding_test_util.h"
 #include "serve/manifest_builder.h"
 
 namespace ferry::serve {
 namespace {
 
-std::string Gunzip(const std::string& gz) {
-  z_stream z{};
-  EXPECT_EQ(inflateInit2(&z, 16 + 15), Z_OK);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  z.avail_in = static_cast<uInt>(gz.size());
-  std::string out;
-  char buf[4096];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof(buf);
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof(buf) - z.avail_out);
-  }
-  EXPECT_EQ(rc, Z_STREAM_END);
-  inflateEnd(&z);
-  return out;
-}
+using testing::Gunzip;
+using testing::Unbrotli;
 
 std::string Hex(HashAlgorithm algorithm, const std::string& s) {
   Hasher h(algorithm);
@@ -469,6 +453,38 @@ TEST_F(ServeConditionalTest, BundleIsGzipWhenAcceptedAndAnswers304) {
   HandleBundle(ctx_, req, again);
   EXPECT_EQ(again.status, 304);
   EXPECT_EQ(again.content_length_, 0u);
+}
+
+// libcurl asks for "deflate, gzip, br, zstd": a bundle (compressed once per version) goes as
+// brotli, with its own tag, and any coding's tag of the version answers 304.
+TEST_F(ServeConditionalTest, BundleIsBrotliWhenAcceptedAndEveryCodingsTagAnswers304) {
+  httplib::Request req = Get("/api/memory/bundle?domain=playbook");
+  req.headers.emplace("Accept-Encoding", "deflate, gzip, br, zstd");
+  httplib::Response br;
+  HandleBundle(ctx_, req, br);
+  ASSERT_EQ(br.status, 200);
+  EXPECT_EQ(br.get_header_value("Content-Encoding"), "br");
+  EXPECT_EQ(br.get_header_value("Vary"), "Accept-Encoding");
+  const CatalogDomain& d = ctx_.served->catalog->domains[0];
+  BundleInput bundle{d.name, d.description, d.items};
+  EXPECT_EQ(Unbrotli(Streamed(br)), RenderBundle(bundle));
+  const std::string token = BundleChangeToken(bundle);
+  EXPECT_EQ(br.get_header_value("ETag"), "\"" + token + "-br\"");
+
+  for (const std::string& held : {token, token + "-gzip", token + "-br"}) {
+    httplib::Request again_req = req;
+    again_req.headers.emplace("If-None-Match", "\"" + held + "\"");
+    httplib::Response again;
+    HandleBundle(ctx_, again_req, again);
+    EXPECT_EQ(again.status, 304) << held;
+    EXPECT_EQ(again.get_header_value("ETag"), "\"" + token + "-br\"") << held;
+  }
+  httplib::Request identity_req = Get("/api/memory/bundle?domain=playbook");
+  identity_req.headers.emplace("Accept-Encoding", "identity");
+  httplib::Response identity;
+  HandleBundle(ctx_, identity_req, identity);
+  EXPECT_FALSE(identity.has_header("Content-Encoding"));
+  EXPECT_EQ(Streamed(identity), RenderBundle(bundle));
 }
 
 }  // namespace

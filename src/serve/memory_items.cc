@@ -20,13 +20,12 @@ bool IsDelimiter(std::string_view line) {
 }
 
 // A scalar field of the front matter, or "" when absent.
-Result<std::string> ScalarField(const YAML::Node& node, const char* key,
-                                const std::string& label) {
+Result<std::string> ScalarField(const YAML::Node& node, const char* key, const std::string& label) {
   const YAML::Node v = node[key];
   if (!v) return std::string();
   if (!v.IsScalar()) {
-    return Status::InvalidArgument(label + ":" + std::to_string(v.Mark().line + 1) + ": '" +
-                                   key + "' must be a plain value");
+    return Status::InvalidArgument(label + ":" + std::to_string(v.Mark().line + 1) + ": '" + key +
+                                   "' must be a plain value");
   }
   return v.Scalar();
 }
@@ -59,9 +58,8 @@ Result<MemoryItem> ParseMemoryItem(const std::string& text, const std::string& l
     return Status::InvalidArgument(label + ":1: memory item's front matter has no closing '---'");
   }
   // A leading newline keeps the YAML parser's line numbers equal to the file's.
-  FERRY_ASSIGN_OR_RETURN(YAML::Node front,
-                         ParseYaml("\n" + text.substr(front_begin, front_end - front_begin),
-                                   label));
+  FERRY_ASSIGN_OR_RETURN(
+      YAML::Node front, ParseYaml("\n" + text.substr(front_begin, front_end - front_begin), label));
   if (!front.IsMap()) {
     return Status::InvalidArgument(label + ":2: memory item's front matter must be a mapping");
   }

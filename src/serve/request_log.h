@@ -13,8 +13,8 @@
 namespace ferry::serve {
 
 struct RequestLog {
-  int64_t start_ns = 0;  // monotonic; 0 when the request never reached routing
-  std::string user;      // "-" until authenticated
+  int64_t start_ns = 0;         // monotonic; 0 when the request never reached routing
+  std::string user;             // "-" until authenticated
   uint64_t streamed_bytes = 0;  // body bytes written by a content provider
   bool streamed = false;
 

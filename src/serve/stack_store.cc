@@ -35,9 +35,9 @@ StackStore::~StackStore() {
 
 Result<std::unique_ptr<StackStore>> StackStore::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status s = SqlError(db, "open (check that its directory exists and is writable)", path);
     sqlite3_close(db);
@@ -64,8 +64,8 @@ Result<std::unique_ptr<StackStore>> StackStore::Open(const std::string& path) {
   }
   std::unique_ptr<StackStore> store(new StackStore(path, db, upsert));
   sqlite3_stmt* select = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT user, kind, item, subscribed FROM stack_changes", -1,
-                         &select, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "SELECT user, kind, item, subscribed FROM stack_changes", -1, &select,
+                         nullptr) != SQLITE_OK) {
     return SqlError(db, "prepare", path);
   }
   while ((rc = sqlite3_step(select)) == SQLITE_ROW) {
