@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Pull over a real network (issue 14), in one run, against `ferry serve` on loopback and
-# through bench/delay_proxy.py (25 ms each way = 50 ms RTT; netem is not available):
+# through a delay proxy (25 ms each way = 50 ms RTT; netem is not available): the C++ one,
+# bench/delay_proxy.cc (built as delay_proxy beside ferry), else bench/delay_proxy.py, whose
+# CPU on a 2-core machine is taken from the pull it measures (docs/DESIGN.md):
 #   - cold pull of 2,000 x 64 KiB tables (50 packages, ~6,000 references): on loopback, and
 #     through the proxy with default settings;
 #   - `curl --parallel --parallel-max 32` and `4` on the same 2,000 URLs through the proxy;
@@ -17,7 +19,9 @@
 #        HANDSHAKE_RTT (1: round trips a new connection costs before its first request,
 #        as TCP's handshake does; 0 leaves only the request's own round trip),
 #        NOOP_ONLY=1 (the cold pulls only once, to set up, then no-op rounds: no curl, no big
-#        part), BENCH_KEEP=1 (keep BENCH_DIR).
+#        part), BENCH_KEEP=1 (keep BENCH_DIR), DELAY_PROXY (the proxy binary; default
+#        delay_proxy next to FERRY_BINARY, the Python one when that is missing;
+#        DELAY_PROXY=python forces the Python one).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -30,6 +34,14 @@ if [[ -n "${NOOP_ONLY:-}" ]]; then SKIP_BIG=1; fi
 delay_ms="${DELAY_MS:-25}"
 noop_runs="${NOOP_RUNS:-3}"
 token="bench-token"
+proxy_bin="${DELAY_PROXY:-$(dirname "$ferry")/delay_proxy}"
+if [[ "$proxy_bin" == python ]] || [[ -z "${DELAY_PROXY:-}" && ! -x "$proxy_bin" ]]; then
+  proxy_cmd=(python3 "$here/delay_proxy.py"); proxy_kind="Python ($here/delay_proxy.py)"
+elif [[ -x "$proxy_bin" ]]; then
+  proxy_cmd=("$proxy_bin"); proxy_kind="C++ ($(realpath "$proxy_bin"))"
+else
+  echo "net_bench: DELAY_PROXY=$proxy_bin is not an executable" >&2; exit 2
+fi
 export FERRY_TOKEN="$token"
 
 pids=()
@@ -69,14 +81,20 @@ start_serve() {
 
 start_serve small; small_url="$serve_url"
 if [[ -z "${SKIP_BIG:-}" ]]; then start_serve big; big_url="$serve_url"; fi
-timeout 3600 python3 "$here/delay_proxy.py" --listen 127.0.0.1:0 --upstream "${small_url#http://}" \
+timeout 3600 "${proxy_cmd[@]}" --listen 127.0.0.1:0 --upstream "${small_url#http://}" \
   --delay-ms "$delay_ms" --handshake-rtt "${HANDSHAKE_RTT:-1}" --status "$dir/proxy.json" --port-file "$dir/proxy.port" \
   2>"$dir/proxy.log" &
-pids+=("$!")
+pids+=("$!"); proxy_timeout_pid="$!"
 for _ in $(seq 100); do [[ -s "$dir/proxy.port" ]] && break; sleep 0.1; done
 proxy_url="http://127.0.0.1:$(cat "$dir/proxy.port")"
 sed "s|@BASE@|$proxy_url|" "$dir/small/urls.txt" >"$dir/small/urls_proxy.txt"
-echo "net_bench: serve $small_url, proxy $proxy_url (${delay_ms} ms each way)"
+echo "net_bench: serve $small_url, proxy $proxy_url (${delay_ms} ms each way): $proxy_kind"
+
+proxy_cpu() {  # seconds of CPU the proxy (the child of its `timeout`) has used so far
+  local pid; pid="$(pgrep -P "$proxy_timeout_pid" | head -n 1)"
+  [[ -n "$pid" ]] || { echo "?"; return; }
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat"
+}
 
 proxy_bytes() {  # up+down bytes so far
   python3 -c "import json; d=json.load(open('$dir/proxy.json')); print(d['up_bytes'] + d['down_bytes'])"
@@ -162,4 +180,7 @@ PY
 if [[ -z "${SKIP_BIG:-}" ]]; then
   echo "  cold 200 x 8 MiB loopback: $(median "${big_lo[@]}") s (runs: ${big_lo[*]})"
 fi
+echo "  cold runs (loopback / proxy / curl32): $(for i in "${!cold_lo[@]}"; do
+  printf '%s / %s / %s; ' "${cold_lo[$i]}" "${cold_px[$i]}" "${curl32[$i]}"; done)"
+echo "  delay proxy: $proxy_kind, $(proxy_cpu) s of CPU over the whole bench"
 uptime

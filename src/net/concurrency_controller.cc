@@ -125,6 +125,15 @@ int ConcurrencyController::StepDown() const {
   return std::max(floor_, level_ - std::max(1, level_ / 4));
 }
 
+int InitialRequestsForRoundTrip(int64_t round_trip_ns, int cap) {
+  const int top = std::max(kInitialRequestsInFlight, cap / 2);
+  const int64_t want =
+      kInitialRequestsInFlight * std::max<int64_t>(0, round_trip_ns) / kShortRoundTripNs;
+  int level = kInitialRequestsInFlight;
+  while (2 * level <= want && 2 * level <= top) level *= 2;
+  return std::min(level, std::max(1, cap));
+}
+
 int64_t ParseRetryAfterMs(const std::string& value) {
   if (value.empty() || value.size() > 9) return -1;
   int64_t seconds = 0;

@@ -48,6 +48,21 @@ inline constexpr int kMaxRequestsPerServer = 64;
 // Where an adaptive controller starts (the old fixed default of --jobs).
 inline constexpr int kInitialRequestsInFlight = 4;
 
+// The initial level (and floor) for a server whose manifest took `round_trip_ns` to arrive
+// (request sent to last byte): kInitialRequestsInFlight per kShortRoundTripNs of it, rounded
+// down to a power of two (slow start then lands on the cap), within
+// [kInitialRequestsInFlight, cap / 2]. A LAN (a few ms) keeps 4; a 50 ms link, whose first
+// request costs the TCP handshake and its own round trip (~100 ms), starts at 32.
+//
+// Why the floor too, not only the start: on a long link a level of 4 is ~70 small tables a
+// second against ~1,100 at 64, and throughput measured on a busy machine swings with the
+// machine's load, not the level; avoidance then drifts down to the floor (it goes down unless
+// a step up visibly paid), and a pull through the 50 ms bench proxy took 18.8 s instead of
+// 3.3 s (docs/DESIGN.md). A floor that covers the round trip costs a few idle connections at
+// worst; an overload still halves the level below it.
+inline constexpr int64_t kShortRoundTripNs = 10'000'000;  // 10 ms
+int InitialRequestsForRoundTrip(int64_t round_trip_ns, int cap);
+
 struct ConcurrencyOptions {
   bool adaptive = true;
   int fixed_level = 4;  // when !adaptive

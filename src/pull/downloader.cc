@@ -121,6 +121,7 @@ ConcurrencyOptions GateOptions(const DownloadOptions& o) {
   c.adaptive = o.adaptive;
   c.fixed_level = std::max(1, o.jobs);
   c.cap = std::max(1, o.cap);
+  c.initial = o.initial;
   return c;
 }
 

@@ -2,13 +2,14 @@
 // (whose connections are kept alive between requests and reused across tables).
 //
 // How many at a time: a ConcurrencyGate (net/concurrency_gate.h) admits each table. With
-// `adaptive` its controller finds the level itself (slow start from kInitialRequestsInFlight,
-// up while throughput follows, down when it stops or the server answers 429/503, never past
-// `cap`; docs/DESIGN.md); without, exactly `jobs` run at once. The worker threads are `cap`
-// (adaptive) or `jobs`; the client opens a connection only when a request finds none idle, so
-// connections to the server never outnumber the most tables in flight at once. A 429/503 is
-// reported to the gate as soon as it arrives, and every retry first waits out the pause its
-// Retry-After set (adaptive only: a fixed --jobs keeps the retry policy's backoff alone).
+// `adaptive` its controller finds the level itself (slow start from `initial`, which is also
+// its floor: kInitialRequestsInFlight, more over a long round trip; up while throughput follows,
+// down when it stops or the server answers 429/503, never past `cap`; docs/DESIGN.md); without,
+// exactly `jobs` run at once. The worker threads are `cap` (adaptive) or `jobs`; the client opens a
+// connection only when a request finds none idle, so connections to the server never outnumber the
+// most tables in flight at once. A 429/503 is reported to the gate as soon as it arrives, and every
+// retry first waits out the pause its Retry-After set (adaptive only: a fixed --jobs keeps the
+// retry policy's backoff alone).
 //
 // For each FetchAction:
 // - Bytes stream into <root>/.ferry/partial/<id>.<md5>.part (a partitioned table: each part
@@ -74,6 +75,9 @@ struct DownloadOptions {
   int jobs = 4;           // tables in flight when !adaptive
   bool adaptive = false;  // the gate's controller chooses, up to `cap`
   int cap = kMaxRequestsPerServer;
+  // Where the controller starts, and its floor (InitialRequestsForRoundTrip of the manifest's
+  // round trip; the default for a LAN).
+  int initial = kInitialRequestsInFlight;
   RetryPolicy retry;
   int verify_attempts = 3;  // the first download plus two retries on a mismatch
   BearerToken token;        // sent only to its origin

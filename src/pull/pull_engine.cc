@@ -37,6 +37,9 @@ struct FetchedManifest {
   Manifest manifest;
   bool unchanged = false;  // a 304: `manifest` is the cached one
   std::string note;        // for the report ("" if nothing to say)
+  // The answered request's time, sent to last byte (Env monotonic ns): the round trip that
+  // sets where the downloads' concurrency starts (InitialRequestsForRoundTrip).
+  int64_t round_trip_ns = 0;
 };
 
 // The pull's one concurrency mechanism: starts `fn` on its own thread when `alongside`;
@@ -98,7 +101,9 @@ Result<FetchedManifest> FetchManifest(Env* env, HttpClient* http, const PullOpti
       req.headers.emplace_back(std::string(kFeaturesHeader), std::string(kPullFeatures));
       if (conditional) req.headers.emplace_back("If-None-Match", cached->etag);
       req.accept_compressed = true;  // ~1 MB of JSON is ~10x smaller gzipped
+      const int64_t sent_ns = env->NowMonotonicNanos();
       FERRY_ASSIGN_OR_RETURN(HttpResponse resp, SendAndCollect(http, req, kMaxManifestBytes));
+      out.round_trip_ns = env->NowMonotonicNanos() - sent_ns;
       if (resp.status == 304 && conditional) {
         out.unchanged = true;
         return Status::OK();
@@ -176,6 +181,7 @@ struct PullInputs {
   SyncState previous;
   bool rebuilt = false;                   // the state was rebuilt from disk (it was corrupt)
   std::vector<std::string> anchor_fixes;  // entries re-anchored to this workspace (repairs)
+  int64_t manifest_round_trip_ns = 0;     // FetchedManifest::round_trip_ns
 };
 
 // Phase 1, load. Assumes: the workspace lock is held (or --dry-run). Guarantees: the manifest is
@@ -199,6 +205,7 @@ Result<PullInputs> LoadInputs(Env* env, HttpClient* http, const PullOptions& o,
                         : Result<SyncState>(cache_loaded);
   FERRY_ASSIGN_OR_RETURN(FetchedManifest got, fetched.get());
   in.manifest = std::move(got.manifest);
+  in.manifest_round_trip_ns = got.round_trip_ns;
   report->manifest_unchanged = got.unchanged;
   if (!got.note.empty()) report->notes.push_back(std::move(got.note));
   FERRY_ASSIGN_OR_RETURN(in.previous, std::move(loaded));
@@ -270,14 +277,16 @@ Result<Plan> ObserveAndPlan(Env* env, const WorkspaceLayout& layout, const PullO
 // for 6,000 references) is left running in *record, to overlap views.sql and the audit, which
 // only read the disk until they heal; the caller joins it (FinishWorkspace). With --jobs 1 it
 // is written inline (crash-test step order) and *record holds its result.
+// `manifest_round_trip_ns` sets where the adaptive downloads start (InitialRequestsForRoundTrip).
 Status ExecuteAndRecord(Env* env, HttpClient* http, const WorkspaceLayout& layout,
                         const PullOptions& o, const BearerToken& auth, const Plan& plan,
-                        const SyncState& previous, Linker* linker, DigestCache* cache,
-                        PathViewSet* verified, SyncState* next, std::future<Status>* record,
-                        SyncReport* report) {
+                        const SyncState& previous, int64_t manifest_round_trip_ns, Linker* linker,
+                        DigestCache* cache, PathViewSet* verified, SyncState* next,
+                        std::future<Status>* record, SyncReport* report) {
   DownloadOptions dl;
   dl.jobs = o.jobs;
   dl.adaptive = o.adaptive_downloads;
+  dl.initial = InitialRequestsForRoundTrip(manifest_round_trip_ns, dl.cap);
   dl.retry = o.retry;
   dl.token = auth;
   dl.progress = o.progress;
@@ -419,8 +428,9 @@ Result<PullOutcome> RunPull(Env* base_env, HttpClient* http, const PullOptions& 
   PathViewSet verified;  // views into out.plan, which outlives the audit
   std::future<Status> record;
   SyncState next;
-  Status applied = ExecuteAndRecord(env, http, layout, o, auth, out.plan, in.previous, &linker,
-                                    &cache, &verified, &next, &record, &out.report);
+  Status applied =
+      ExecuteAndRecord(env, http, layout, o, auth, out.plan, in.previous, in.manifest_round_trip_ns,
+                       &linker, &cache, &verified, &next, &record, &out.report);
   if (!applied.ok()) {
     // ExecutePlan saves the record last, so no record write is running here.
     IgnoreError(cache.Save(), "the digest cache is only an optimisation");
