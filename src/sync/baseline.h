@@ -10,8 +10,9 @@
 // - It is replaced only by SaveBaseline (temp, fsync, rename, fsync the directory), so after a
 //   crash the file is the whole old baseline or the whole new one; a torn or damaged file is
 //   kCorruption, never half-read.
-// Memory: about 130 bytes per record plus the path's heap bytes (ContentHash is raw bytes and
-// the stamp of both sides shares one size).
+// Memory: 96 bytes per record plus the path's own bytes, which live in the baseline's
+// PathArena (sync/path_arena.h), not in a std::string per record: 118 bytes for a 21-byte
+// path, against 160 with a std::string (docs/SYNC.md "Performance").
 //
 // Thread-safety: a plain value; the free functions are as safe as the Env.
 #ifndef FERRY_SYNC_BASELINE_H_
@@ -21,11 +22,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ferry/env.h"
 #include "ferry/status.h"
 #include "sync/content_hash.h"
+#include "sync/path_arena.h"
 #include "sync/replica_entry.h"
 
 namespace ferry::sync {
@@ -37,13 +40,20 @@ struct SideStamp {
   uint32_t mode = 0;
 };
 
+// One path's record. Its path is in the arena of the Baseline that holds it
+// (Baseline::path), so a record means nothing outside its baseline.
 struct BaselineRecord {
-  std::string path;
-  EntryKind kind = EntryKind::kFile;
-  uint64_t size = 0;
   ContentHash hash{};  // all zero for a directory
+  uint64_t size = 0;
   SideStamp a;
   SideStamp b;
+  EntryKind kind = EntryKind::kFile;
+
+ private:
+  friend class Baseline;
+  // Packed beside `kind` into what would be padding: 96 bytes in all.
+  uint16_t path_size_ = 0;
+  uint32_t path_offset_ = 0;
 };
 
 enum class Side : uint8_t { kA, kB };
@@ -67,27 +77,37 @@ class Baseline {
   size_t size() const { return records_.size(); }
   bool empty() const { return records_.empty(); }
 
+  // The path of `record`, one of records(); valid as long as this baseline.
+  std::string_view path(const BaselineRecord& record) const {
+    return paths_.Get(record.path_offset_, record.path_size_);
+  }
+  std::string_view path(size_t index) const { return path(records_[index]); }
+
   // The record of `path`, or null. O(log n).
   const BaselineRecord* Find(std::string_view path) const;
 
-  // Replaces the records; sorts them by path. Two records for one path are kInvalidArgument.
-  Status SetRecords(std::vector<BaselineRecord> records);
+  // Appends a record whose path sorts after every path already held (the decoders and the
+  // new baseline's merge produce them in order). kInvalidArgument when it does not, or when
+  // the path is too long for the arena.
+  Status Append(std::string_view path, const BaselineRecord& record);
+  // Room for `n` records, so that appending them allocates the vector once.
+  void Reserve(size_t n) { records_.reserve(n); }
 
-  // Replaces the records with ones the caller already checked are sorted and unique (a
-  // decoder that verified the order while reading), without sorting again.
-  void AdoptSortedRecords(std::vector<BaselineRecord> records, uint32_t format_version) {
-    records_ = std::move(records);
-    format_version_ = format_version;
-  }
+  // Replaces the records with (path, record) pairs in any order; sorts them by path. Two
+  // records for one path are kInvalidArgument. For tests and small baselines: it holds
+  // every path twice while it works.
+  Status SetRecords(std::vector<std::pair<std::string, BaselineRecord>> records);
 
   // The format of the file this baseline was read from; kBaselineFormatVersion for one made
   // in memory. A sync that finds an older one rewrites the file even when nothing changed.
   uint32_t format_version() const { return format_version_; }
+  void set_format_version(uint32_t version) { format_version_ = version; }
 
  private:
   std::string id_a_;
   std::string id_b_;
   std::vector<BaselineRecord> records_;
+  PathArena paths_;
   uint32_t format_version_ = kBaselineFormatVersion;
 };
 

@@ -136,13 +136,14 @@ Status EncodeBaselineV2(const Baseline& baseline,
   PutLittle<uint64_t>(&out, baseline.size());
   std::string_view previous;
   for (const BaselineRecord& r : baseline.records()) {
+    std::string_view path = baseline.path(r);
     size_t shared = 0;
-    size_t limit = std::min(previous.size(), r.path.size());
-    while (shared < limit && previous[shared] == r.path[shared]) ++shared;
+    size_t limit = std::min(previous.size(), path.size());
+    while (shared < limit && previous[shared] == path[shared]) ++shared;
     out += KindLetter(r.kind);
     PutLittle<uint32_t>(&out, shared);
-    PutLittle<uint32_t>(&out, r.path.size() - shared);
-    out.append(r.path, shared);
+    PutLittle<uint32_t>(&out, path.size() - shared);
+    out.append(path.substr(shared));
     if (r.kind != EntryKind::kDir) out.append(reinterpret_cast<const char*>(r.hash.data()), 32);
     PutLittle<uint64_t>(&out, r.size);
     for (const SideStamp* s : {&r.a, &r.b}) {
@@ -150,7 +151,7 @@ Status EncodeBaselineV2(const Baseline& baseline,
       PutLittle<uint64_t>(&out, s->inode);
       PutLittle<uint32_t>(&out, s->mode);
     }
-    previous = r.path;
+    previous = path;
     FERRY_RETURN_IF_ERROR(flush(false));
   }
   FERRY_RETURN_IF_ERROR(flush(true));
@@ -191,10 +192,11 @@ Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, u
   uint64_t count = 0;
   if (!in.TakeLittle(&count)) return damaged("header", "truncated record count");
   Baseline baseline(std::move(ids[0]), std::move(ids[1]));
-  std::vector<BaselineRecord> records;
   uint64_t plausible = size_hint == 0 ? uint64_t{1} << 16 : size_hint / kMinRecordBytes + 1;
-  records.reserve(static_cast<size_t>(std::min(count, plausible)));
-  std::string previous;
+  baseline.Reserve(static_cast<size_t>(std::min(count, plausible)));
+  // The path being decoded. It still holds the previous record's path when a record starts, so
+  // resizing it keeps the `shared` prefix.
+  std::string path;
   for (uint64_t i = 0; i < count; ++i) {
     // Named only when something is wrong: a no-op sync decodes 100,000 of these.
     auto at = [i] { return "record " + std::to_string(i + 1); };
@@ -218,11 +220,12 @@ Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, u
       default:
         return damaged(at(), "unknown kind");
     }
-    if (shared > previous.size() || rest > kMaxTextBytes) return damaged(at(), "bad path length");
-    r.path.reserve(shared + rest);
-    r.path.assign(previous, 0, shared);
-    r.path.resize(shared + rest);
-    bool ok = in.Take(r.path.data() + shared, rest) &&
+    if (shared > path.size() || rest > kMaxTextBytes || shared + rest > PathArena::kMaxPathBytes) {
+      return damaged(at(), "bad path length");
+    }
+    std::string_view previous = i == 0 ? std::string_view() : baseline.path(baseline.size() - 1);
+    path.resize(shared + rest);
+    bool ok = in.Take(path.data() + shared, rest) &&
               (r.kind == EntryKind::kDir ||
                in.Take(reinterpret_cast<char*>(r.hash.data()), r.hash.size())) &&
               in.TakeLittle(&r.size);
@@ -230,12 +233,9 @@ Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, u
       ok = ok && in.TakeLittle(&s->mtime_ns) && in.TakeLittle(&s->inode) && in.TakeLittle(&s->mode);
     }
     if (!ok) return damaged(at(), "truncated");
-    if (!IsValidReplicaPath(r.path)) return damaged(at(), "the path is not a relative path");
-    if (!records.empty() && !(previous < r.path)) {
-      return damaged(at(), "records are not sorted by path");
-    }
-    previous = r.path;
-    records.push_back(std::move(r));
+    if (!IsValidReplicaPath(path)) return damaged(at(), "the path is not a relative path");
+    if (i > 0 && !(previous < path)) return damaged(at(), "records are not sorted by path");
+    FERRY_RETURN_IF_ERROR(baseline.Append(path, r));  // cannot fail: checked just above
   }
   uint64_t sum = in.checksum();
   in.StopChecksum();
@@ -250,7 +250,6 @@ Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, u
   if (end_sum != sum) return damaged("trailer", "checksum mismatch");
   if (!in.AtEnd()) return damaged("trailer", "bytes after 'end'");
   if (!in.io_status().ok()) return in.io_status();
-  baseline.AdoptSortedRecords(std::move(records), kBaselineFormatVersion);
   return baseline;
 }
 

@@ -161,11 +161,9 @@ Result<ActionOutcome> Executor::Run(const SyncAction& act) {
 }
 
 // The record for a path both sides now hold identically, or nullopt.
-std::optional<BaselineRecord> Agreed(const std::string& path, const Observed& a,
-                                     const Observed& b) {
+std::optional<BaselineRecord> Agreed(const Observed& a, const Observed& b) {
   if (!a.present() || !b.present() || a.kind != b.kind || a.hash != b.hash) return std::nullopt;
   BaselineRecord r;
-  r.path = path;
   r.kind = a.kind;
   r.size = a.size;
   r.hash = a.hash;
@@ -175,9 +173,8 @@ std::optional<BaselineRecord> Agreed(const std::string& path, const Observed& a,
 }
 
 Observed Unchanged(const BaselineRecord& r, Side side) {
-  Observed o;
+  Observed o;  // no path: NewBaseline has it
   const SideStamp& s = StampOf(r, side);
-  o.path = r.path;
   o.kind = r.kind;
   o.size = r.size;
   o.hash = r.hash;
@@ -254,22 +251,22 @@ Result<Baseline> NewBaseline(const Baseline& old, const Observations& a_seen,
     known.resize(folded);
   }
 
-  std::vector<BaselineRecord> records;
+  std::vector<std::pair<std::string, BaselineRecord>> records;
   records.reserve(old.size() + known.size());
   auto k = known.begin();
   for (const BaselineRecord& r : old.records()) {  // both sorted by path: one merge
-    while (k != known.end() && k->path < r.path) ++k;
-    if (k == known.end() || k->path != r.path) records.push_back(r);  // untouched on both sides
+    std::string_view path = old.path(r);
+    while (k != known.end() && k->path < path) ++k;
+    if (k == known.end() || k->path != path) records.emplace_back(path, r);  // untouched
   }
   for (const Known& kn : known) {
-    std::string path(kn.path);
-    const BaselineRecord* previous = old.Find(path);
+    const BaselineRecord* previous = old.Find(kn.path);
     Observed a = kn.a ? *kn.a : (previous ? Unchanged(*previous, Side::kA) : Observed{});
     Observed b = kn.b ? *kn.b : (previous ? Unchanged(*previous, Side::kB) : Observed{});
-    if (std::optional<BaselineRecord> r = Agreed(path, a, b)) {
-      records.push_back(std::move(*r));
+    if (std::optional<BaselineRecord> r = Agreed(a, b)) {
+      records.emplace_back(kn.path, *r);
     } else if (previous != nullptr && (a.present() || b.present())) {
-      records.push_back(*previous);  // not in agreement: the last agreed state stays
+      records.emplace_back(kn.path, *previous);  // not in agreement: the last agreed state stays
     }
   }
   Baseline out(old.id_a(), old.id_b());

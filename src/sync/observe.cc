@@ -124,7 +124,7 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
   for (size_t i = 0; i < records.size(); ++i) {
     if (seen[i]) continue;
     Observed o;
-    o.path = records[i].path;
+    o.path = baseline.path(records[i]);
     o.kind = records[i].kind;
     o.size = records[i].size;
     o.hash = records[i].hash;

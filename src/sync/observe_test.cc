@@ -21,15 +21,14 @@ class ObserveTest : public ::testing::Test {
   }
   // A baseline recording the replica exactly as it is now, on side A.
   Baseline RecordNow() {
-    std::vector<BaselineRecord> records;
+    std::vector<std::pair<std::string, BaselineRecord>> records;
     Status s = replica_.List([&](ReplicaEntry e) {
       BaselineRecord r;
-      r.path = e.path;
       r.kind = e.kind;
       r.size = e.size;
       r.hash = HashEntry(&replica_, e).value();
       r.a = {e.mtime_ns, e.inode, e.mode};
-      records.push_back(r);
+      records.emplace_back(e.path, r);
       return Status::OK();
     });
     EXPECT_TRUE(s.ok());

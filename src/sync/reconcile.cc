@@ -28,15 +28,14 @@ std::optional<Side> ByKeys(std::initializer_list<int> orders) {
   return Side::kA;  // the same mtime, size and hash: only the kind differs; A, documented
 }
 
-// The observation of one side for `path`: its change entry, or unchanged from the baseline
+// The observation of one side for a path: its change entry, or unchanged from the baseline
 // record, or absent.
 Observed SideView(const Observed* change, const BaselineRecord* record, Side side) {
   if (change != nullptr) return *change;
   Observed o;
   if (record == nullptr) return o;  // kAbsent
   const SideStamp& s = StampOf(*record, side);
-  o.path = record->path;
-  o.kind = record->kind;
+  o.kind = record->kind;  // no path: Decide is given it, and nothing reads this one's
   o.size = record->size;
   o.hash = record->hash;
   o.mtime_ns = s.mtime_ns;
@@ -291,15 +290,17 @@ SyncPlan Reconcile(const Observations& a, const Observations& b, const Baseline&
     }
   };
   while (i < records.size() || j < a.changes.size() || k < b.changes.size()) {
-    const std::string* next = nullptr;
-    for (const std::string* p : {i < records.size() ? &records[i].path : nullptr,
-                                 j < a.changes.size() ? &a.changes[j].path : nullptr,
-                                 k < b.changes.size() ? &b.changes[k].path : nullptr}) {
-      if (p != nullptr && (next == nullptr || *p < *next)) next = p;
+    std::optional<std::string_view> next;
+    for (std::optional<std::string_view> p :
+         {i < records.size() ? std::optional(baseline.path(i)) : std::nullopt,
+          j < a.changes.size() ? std::optional<std::string_view>(a.changes[j].path) : std::nullopt,
+          k < b.changes.size() ? std::optional<std::string_view>(b.changes[k].path)
+                               : std::nullopt}) {
+      if (p && (!next || *p < *next)) next = p;
     }
-    std::string path = *next;
+    std::string path(*next);
     const BaselineRecord* record =
-        i < records.size() && records[i].path == path ? &records[i++] : nullptr;
+        i < records.size() && baseline.path(i) == path ? &records[i++] : nullptr;
     const Observed* ca =
         j < a.changes.size() && a.changes[j].path == path ? &a.changes[j++] : nullptr;
     const Observed* cb =

@@ -25,7 +25,6 @@ class Scene {
   Scene& Base(const std::string& path, const std::string& content,
               EntryKind kind = EntryKind::kFile) {
     BaselineRecord r;
-    r.path = path;
     r.kind = kind;
     if (kind != EntryKind::kDir) {
       r.size = content.size();
@@ -33,7 +32,7 @@ class Scene {
     }
     r.a = {100, 1, 0644};
     r.b = {100, 2, 0644};
-    records_.push_back(r);
+    records_.emplace_back(path, r);
     return *this;
   }
   // The state of `path` on `side` now (kCreated / kModified: with this content and mtime).
@@ -50,8 +49,8 @@ class Scene {
       o.hash = HashBytes(content);
     }
     if (state == S::kDeleted) {
-      for (const BaselineRecord& r : records_) {
-        if (r.path == path) {
+      for (const auto& [record_path, r] : records_) {
+        if (record_path == path) {
           o.kind = r.kind;
           o.size = r.size;
           o.hash = r.hash;
@@ -75,7 +74,7 @@ class Scene {
 
  private:
   Baseline baseline_;
-  std::vector<BaselineRecord> records_;
+  std::vector<std::pair<std::string, BaselineRecord>> records_;
   Observations a_;
   Observations b_;
 };

@@ -111,7 +111,7 @@ TEST_F(SyncEngineTest, AFormat1BaselineIsReadAndRewrittenInFormat2) {
   Baseline after = LoadBaseline(&env_, path).value().value();
   ASSERT_EQ(after.size(), before.size());
   for (size_t i = 0; i < after.size(); ++i) {
-    EXPECT_EQ(after.records()[i].path, before.records()[i].path);
+    EXPECT_EQ(after.path(i), before.path(i));
     EXPECT_EQ(after.records()[i].hash, before.records()[i].hash);
   }
 }
