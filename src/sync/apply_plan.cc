@@ -6,6 +6,7 @@
 #include "base/file_util.h"
 #include "base/path.h"
 #include "sync/baseline.h"
+#include "sync/new_baseline.h"
 
 namespace ferry::sync {
 namespace {
@@ -99,10 +100,10 @@ Result<SyncReport> ApplySavedPlan(Env* env, Replica* a, Replica* b, const PlanFi
   for (const SyncAction& act : file.plan.actions) {
     if (act.op == ActionOp::kRename) ++report.renames;
   }
-  FERRY_ASSIGN_OR_RETURN(
-      ExecuteResult executed,
-      ExecutePlan(a, b, file.plan, baseline, a_seen, b_seen, file.started_at_ns, options.execute));
-  FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
+  FERRY_ASSIGN_OR_RETURN(ExecuteResult executed,
+                         ExecutePlan(a, b, file.plan, file.started_at_ns, options.execute));
+  FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, baseline.id_a(), baseline.id_b(),
+                                     NewBaselineSource(baseline, a_seen, b_seen, executed.landed)));
   report.executed = std::move(executed);
   report.duration_ns = env->NowMonotonicNanos() - started;
   return report;

@@ -288,12 +288,32 @@ Result<std::optional<Baseline>> LoadBaseline(Env* env, const std::string& path) 
   return std::optional<Baseline>(std::move(baseline));
 }
 
-Status SaveBaseline(Env* env, const std::string& path, const Baseline& baseline) {
+BaselineRecordSource RecordsOf(const Baseline& baseline) {
+  return [&baseline](const BaselineRecordVisitor& visit) {
+    for (const BaselineRecord& r : baseline.records()) {
+      FERRY_RETURN_IF_ERROR(visit(baseline.path(r), r));
+    }
+    return Status::OK();
+  };
+}
+
+Status SaveBaseline(Env* env, const std::string& path, std::string_view id_a, std::string_view id_b,
+                    const BaselineRecordSource& records) {
+  // Counted before the temp file exists: a source that fails fails here, leaving nothing.
+  uint64_t count = 0;
+  FERRY_RETURN_IF_ERROR(records([&](std::string_view, const BaselineRecord&) {
+    ++count;
+    return Status::OK();
+  }));
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
                          AtomicFileWriter::Open(env, path, 0600));
-  FERRY_RETURN_IF_ERROR(
-      EncodeBaselineV2(baseline, [&](std::string_view piece) { return out->Append(piece); }));
+  FERRY_RETURN_IF_ERROR(EncodeBaselineV2(
+      id_a, id_b, count, records, [&](std::string_view piece) { return out->Append(piece); }));
   return out->Commit();
+}
+
+Status SaveBaseline(Env* env, const std::string& path, const Baseline& baseline) {
+  return SaveBaseline(env, path, baseline.id_a(), baseline.id_b(), RecordsOf(baseline));
 }
 
 Status CheckBaselineRoots(const Baseline& baseline, std::string_view id_a, std::string_view id_b,

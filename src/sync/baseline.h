@@ -19,6 +19,7 @@
 #define FERRY_SYNC_BASELINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,8 +134,23 @@ Result<Baseline> ParseBaseline(std::string_view bytes, std::string_view where);
 // 1 MiB pieces, so memory holds the records and not the file too.
 Result<std::optional<Baseline>> LoadBaseline(Env* env, const std::string& path);
 
-// Replaces the file at `path` atomically and durably, in the current format. The directory
-// must exist.
+// Is handed the records of a baseline one by one, in path order; its error stops the walk.
+using BaselineRecordVisitor =
+    std::function<Status(std::string_view path, const BaselineRecord& record)>;
+// Hands every record of a baseline to the visitor, in path order, each time it is called (the
+// same records every time): a baseline that need not exist whole in memory.
+using BaselineRecordSource = std::function<Status(const BaselineRecordVisitor& visit)>;
+
+// The records of `baseline` as a source; `baseline` must outlive it.
+BaselineRecordSource RecordsOf(const Baseline& baseline);
+
+// Replaces the file at `path` atomically and durably (temp, fsync, rename, fsync the
+// directory), in the current format. The directory must exist. The source is run twice: once
+// to count the records (the header holds the count), once to write them, so the records are
+// never all in memory at once. A source that is out of order, or gives another count the
+// second time, is kInternal and leaves the old file.
+Status SaveBaseline(Env* env, const std::string& path, std::string_view id_a, std::string_view id_b,
+                    const BaselineRecordSource& records);
 Status SaveBaseline(Env* env, const std::string& path, const Baseline& baseline);
 
 // OK when `baseline` belongs to the pair (id_a, id_b); else kRefused saying which roots it

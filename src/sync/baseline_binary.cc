@@ -114,7 +114,8 @@ Status Damaged(std::string_view where, std::string_view at, std::string_view wha
 
 }  // namespace
 
-Status EncodeBaselineV2(const Baseline& baseline,
+Status EncodeBaselineV2(std::string_view id_a, std::string_view id_b, uint64_t count,
+                        const BaselineRecordSource& records,
                         const std::function<Status(std::string_view)>& sink) {
   std::string out;
   out.reserve(kReadChunk + 4096);
@@ -129,14 +130,24 @@ Status EncodeBaselineV2(const Baseline& baseline,
     return s;
   };
   out += kBaselineMagicV2;
-  for (const std::string* id : {&baseline.id_a(), &baseline.id_b()}) {
-    PutLittle<uint32_t>(&out, id->size());
-    out += *id;
+  for (std::string_view id : {id_a, id_b}) {
+    PutLittle<uint32_t>(&out, id.size());
+    out += id;
   }
-  PutLittle<uint64_t>(&out, baseline.size());
-  std::string_view previous;
-  for (const BaselineRecord& r : baseline.records()) {
-    std::string_view path = baseline.path(r);
+  PutLittle<uint64_t>(&out, count);
+  // The previous path, for the shared prefix. A copy: the source's views need not outlive
+  // the visit.
+  std::string previous;
+  uint64_t written = 0;
+  FERRY_RETURN_IF_ERROR(records([&](std::string_view path, const BaselineRecord& r) -> Status {
+    if (written > 0 && !(previous < path)) {
+      return Status::Internal("sync baseline: records out of order at '" + std::string(path) + "'");
+    }
+    if (++written > count) return Status::Internal("sync baseline: more records than counted");
+    if (path.size() > PathArena::kMaxPathBytes) {  // LoadBaseline would refuse the file
+      return Status::InvalidArgument("sync baseline: a path of " + std::to_string(path.size()) +
+                                     " bytes is too long to record");
+    }
     size_t shared = 0;
     size_t limit = std::min(previous.size(), path.size());
     while (shared < limit && previous[shared] == path[shared]) ++shared;
@@ -151,23 +162,28 @@ Status EncodeBaselineV2(const Baseline& baseline,
       PutLittle<uint64_t>(&out, s->inode);
       PutLittle<uint32_t>(&out, s->mode);
     }
-    previous = path;
-    FERRY_RETURN_IF_ERROR(flush(false));
+    previous.assign(path);
+    return flush(false);
+  }));
+  if (written != count) {
+    return Status::Internal("sync baseline: " + std::to_string(written) + " records, " +
+                            std::to_string(count) + " counted");
   }
   FERRY_RETURN_IF_ERROR(flush(true));
   out += kEnd;
-  PutLittle<uint64_t>(&out, baseline.size());
+  PutLittle<uint64_t>(&out, count);
   PutLittle<uint64_t>(&out, sum);
   return sink(out);
 }
 
 std::string EncodeBaselineV2(const Baseline& baseline) {
   std::string whole;
-  Status s = EncodeBaselineV2(baseline, [&](std::string_view piece) {
-    whole += piece;
-    return Status::OK();
-  });
-  (void)s;  // the sink above never fails
+  Status s = EncodeBaselineV2(baseline.id_a(), baseline.id_b(), baseline.size(),
+                              RecordsOf(baseline), [&](std::string_view piece) {
+                                whole += piece;
+                                return Status::OK();
+                              });
+  (void)s;  // neither the sink above nor a baseline's own records fail
   return whole;
 }
 

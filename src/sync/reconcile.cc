@@ -169,7 +169,7 @@ std::pair<bool, bool> Planner::Decide(const std::string& path, const Observed& a
     case Verdict::kNothing:
       return now;
     case Verdict::kEqual:
-      plan_->equal.push_back(path);
+      ++plan_->equal;
       return now;
     case Verdict::kConflict:
       return ResolveConflict(path, ea, eb);

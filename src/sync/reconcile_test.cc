@@ -79,7 +79,7 @@ class Scene {
   Observations b_;
 };
 
-// One line per action, then conflicts, equal paths and skips, joined by "; ".
+// One line per action, then conflicts, the count of equal paths and skips, joined by "; ".
 std::string Render(const SyncPlan& plan) {
   std::vector<std::string> parts;
   for (const SyncAction& act : plan.actions) {
@@ -92,7 +92,7 @@ std::string Render(const SyncPlan& plan) {
     parts.push_back("conflict " + c.path + " " +
                     (c.winner ? "winner " + std::string(SideName(*c.winner)) : "untouched"));
   }
-  for (const std::string& p : plan.equal) parts.push_back("equal " + p);
+  if (plan.equal > 0) parts.push_back("equal " + std::to_string(plan.equal));
   for (const SkippedPath& s : plan.skipped) parts.push_back("skip " + s.path);
   std::string out;
   for (const std::string& p : parts) out += (out.empty() ? "" : "; ") + p;
@@ -137,7 +137,7 @@ const Row kTable[] = {
     {S::kCreated, S::kAbsent, false, "copy b notes.md"},
     {S::kAbsent, S::kCreated, true, "copy a notes.md"},
     {S::kAbsent, S::kCreated, false, "copy a notes.md"},
-    {S::kCreated, S::kCreated, true, "equal notes.md"},
+    {S::kCreated, S::kCreated, true, "equal 1"},
     {S::kCreated, S::kCreated, false, kConflict},
     {S::kUnchanged, S::kUnchanged, true, ""},
     {S::kUnchanged, S::kUnchanged, false, ""},
@@ -147,7 +147,7 @@ const Row kTable[] = {
     {S::kUnchanged, S::kDeleted, false, "delete a notes.md"},
     {S::kModified, S::kUnchanged, true, "copy b notes.md"},
     {S::kModified, S::kUnchanged, false, "copy b notes.md"},
-    {S::kModified, S::kModified, true, "equal notes.md"},
+    {S::kModified, S::kModified, true, "equal 1"},
     {S::kModified, S::kModified, false, kConflict},
     {S::kModified, S::kDeleted, true, "copy b notes.md"},  // the modification is kept
     {S::kModified, S::kDeleted, false, "copy b notes.md"},
