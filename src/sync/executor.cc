@@ -8,8 +8,7 @@ namespace ferry::sync {
 namespace {
 
 Observed ObservedFrom(const ReplicaEntry& e, const ContentHash& hash) {
-  Observed o;
-  o.path = e.path;
+  Observed o;  // no path: LandedVersions keys it
   o.kind = e.kind;
   o.size = e.size;
   o.mtime_ns = e.mtime_ns;

@@ -53,8 +53,8 @@ Status ForEachNewRecord(const Baseline& old, const Observations& a_seen, const O
       if (has && (!next || p < *next)) next = p;
     };
     consider(i < old.size(), i < old.size() ? old.path(i) : std::string_view());
-    consider(ja < ac.size(), ja < ac.size() ? std::string_view(ac[ja].path) : std::string_view());
-    consider(jb < bc.size(), jb < bc.size() ? std::string_view(bc[jb].path) : std::string_view());
+    consider(ja < ac.size(), ja < ac.size() ? a_seen.path(ac[ja]) : std::string_view());
+    consider(jb < bc.size(), jb < bc.size() ? b_seen.path(bc[jb]) : std::string_view());
     consider(ka != la.end(), ka != la.end() ? std::string_view(ka->first) : std::string_view());
     consider(kb != lb.end(), kb != lb.end() ? std::string_view(kb->first) : std::string_view());
     if (!next) return Status::OK();
@@ -66,8 +66,8 @@ Status ForEachNewRecord(const Baseline& old, const Observations& a_seen, const O
     }
     const BaselineRecord* record =
         i < old.size() && old.path(i) == path ? &old.records()[i++] : nullptr;
-    const Observed* a = ja < ac.size() && ac[ja].path == path ? &ac[ja++] : nullptr;
-    const Observed* b = jb < bc.size() && bc[jb].path == path ? &bc[jb++] : nullptr;
+    const Observed* a = ja < ac.size() && a_seen.path(ac[ja]) == path ? &ac[ja++] : nullptr;
+    const Observed* b = jb < bc.size() && b_seen.path(bc[jb]) == path ? &bc[jb++] : nullptr;
     if (ka != la.end() && ka->first == path) {  // what the executor did overrides what was seen
       a = ka->second ? &*ka->second : &kNothing;
       ++ka;

@@ -17,9 +17,8 @@ BaselineRecord FileRecord(std::string_view content) {
   return r;
 }
 
-Observed Seen(std::string path, ChangeState state, std::string_view content) {
+Observed Seen(ChangeState state, std::string_view content) {
   Observed o;
-  o.path = std::move(path);
   o.state = state;
   if (state != ChangeState::kDeleted) {
     o.hash = HashBytes(content);
@@ -45,14 +44,15 @@ TEST(NewBaselineTest, MergesTheOldRecordsTheChangesAndWhatLanded) {
                               {"fight", FileRecord("f1")}})
                   .ok());
   Observations a, b;
-  a.changes = {
-      Seen("both", ChangeState::kCreated, "same"), Seen("edit", ChangeState::kModified, "e2"),
-      Seen("fight", ChangeState::kModified, "fa"), Seen("gone", ChangeState::kDeleted, "")};
-  b.changes = {Seen("both", ChangeState::kCreated, "same"),
-               Seen("fight", ChangeState::kModified, "fb")};
+  ASSERT_TRUE(a.Add("both", Seen(ChangeState::kCreated, "same")).ok());
+  ASSERT_TRUE(a.Add("edit", Seen(ChangeState::kModified, "e2")).ok());
+  ASSERT_TRUE(a.Add("fight", Seen(ChangeState::kModified, "fa")).ok());
+  ASSERT_TRUE(a.Add("gone", Seen(ChangeState::kDeleted, "")).ok());
+  ASSERT_TRUE(b.Add("both", Seen(ChangeState::kCreated, "same")).ok());
+  ASSERT_TRUE(b.Add("fight", Seen(ChangeState::kModified, "fb")).ok());
   LandedVersions landed;
-  landed.side(Side::kB)["edit"] = Seen("edit", ChangeState::kModified, "e2");  // copied a -> b
-  landed.side(Side::kB)["gone"] = std::nullopt;                                // deleted on b
+  landed.side(Side::kB)["edit"] = Seen(ChangeState::kModified, "e2");  // copied a -> b
+  landed.side(Side::kB)["gone"] = std::nullopt;                        // deleted on b
   Baseline next = NewBaseline(old, a, b, landed).value();
   // both: equal on both sides; edit: copied; fight: a conflict left alone keeps its record;
   // gone: deleted on both; keep: untouched.
@@ -66,8 +66,10 @@ TEST(NewBaselineTest, MergesTheOldRecordsTheChangesAndWhatLanded) {
 TEST(NewBaselineTest, UnsortedObservationsAreAnInternalErrorNotADroppedRecord) {
   Baseline old("a", "b");
   Observations a, b;
-  a.changes = {Seen("y", ChangeState::kCreated, "1"), Seen("x", ChangeState::kCreated, "1")};
-  b.changes = a.changes;
+  for (Observations* o : {&a, &b}) {
+    ASSERT_TRUE(o->Add("y", Seen(ChangeState::kCreated, "1")).ok());
+    ASSERT_TRUE(o->Add("x", Seen(ChangeState::kCreated, "1")).ok());
+  }
   Result<Baseline> next = NewBaseline(old, a, b, LandedVersions{});
   EXPECT_EQ(next.status().code(), StatusCode::kInternal);
 }

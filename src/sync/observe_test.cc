@@ -39,7 +39,9 @@ class ObserveTest : public ::testing::Test {
   // path -> "state" for every reported change.
   std::map<std::string, std::string> States(const Observations& obs) {
     std::map<std::string, std::string> out;
-    for (const Observed& o : obs.changes) out[o.path] = std::string(ChangeStateName(o.state));
+    for (const Observed& o : obs.changes) {
+      out[std::string(obs.path(o))] = std::string(ChangeStateName(o.state));
+    }
     return out;
   }
 
@@ -94,7 +96,7 @@ TEST_F(ObserveTest, ClassifiesModifiedDeletedCreatedAndTouched) {
   EXPECT_EQ(States(obs), want);
   EXPECT_EQ(obs.hashed, 4u);  // touched, modified, kind, new: never same.txt
   std::map<std::string, const Observed*> by_path;
-  for (const Observed& o : obs.changes) by_path[o.path] = &o;
+  for (const Observed& o : obs.changes) by_path[std::string(obs.path(o))] = &o;
   EXPECT_EQ(by_path["deleted.txt"]->hash, HashBytes("d"));           // what was there
   EXPECT_EQ(by_path["touched.txt"]->mtime_ns, env_.NowUnixNanos());  // its new stamp
   EXPECT_EQ(by_path["modified.txt"]->hash, HashBytes("m2"));

@@ -293,18 +293,17 @@ SyncPlan Reconcile(const Observations& a, const Observations& b, const Baseline&
     std::optional<std::string_view> next;
     for (std::optional<std::string_view> p :
          {i < records.size() ? std::optional(baseline.path(i)) : std::nullopt,
-          j < a.changes.size() ? std::optional<std::string_view>(a.changes[j].path) : std::nullopt,
-          k < b.changes.size() ? std::optional<std::string_view>(b.changes[k].path)
-                               : std::nullopt}) {
+          j < a.changes.size() ? std::optional(a.path(a.changes[j])) : std::nullopt,
+          k < b.changes.size() ? std::optional(b.path(b.changes[k])) : std::nullopt}) {
       if (p && (!next || *p < *next)) next = p;
     }
     std::string path(*next);
     const BaselineRecord* record =
         i < records.size() && baseline.path(i) == path ? &records[i++] : nullptr;
     const Observed* ca =
-        j < a.changes.size() && a.changes[j].path == path ? &a.changes[j++] : nullptr;
+        j < a.changes.size() && a.path(a.changes[j]) == path ? &a.changes[j++] : nullptr;
     const Observed* cb =
-        k < b.changes.size() && b.changes[k].path == path ? &b.changes[k++] : nullptr;
+        k < b.changes.size() && b.path(b.changes[k]) == path ? &b.changes[k++] : nullptr;
     Observed va = SideView(ca, record, Side::kA);
     Observed vb = SideView(cb, record, Side::kB);
     close(pending[0], path, false);

@@ -39,7 +39,6 @@ class Scene {
   Scene& On(Side side, const std::string& path, ChangeState state, const std::string& content = "",
             int64_t mtime_ns = 0, EntryKind kind = EntryKind::kFile) {
     Observed o;
-    o.path = path;
     o.state = state;
     o.kind = kind;
     o.mtime_ns = mtime_ns;
@@ -57,15 +56,14 @@ class Scene {
         }
       }
     }
-    (side == Side::kA ? a_ : b_).changes.push_back(o);
+    EXPECT_TRUE((side == Side::kA ? a_ : b_).Add(path, o).ok());
     return *this;
   }
 
   SyncPlan Plan(ReconcileOptions options = {}) {
     EXPECT_TRUE(baseline_.SetRecords(records_).ok());
     for (Observations* o : {&a_, &b_}) {
-      std::sort(o->changes.begin(), o->changes.end(),
-                [](const Observed& x, const Observed& y) { return x.path < y.path; });
+      o->SortByPath();
     }
     if (options.started_at_ns == 0) options.started_at_ns = kStart;
     return Reconcile(a_, b_, baseline_, options);
