@@ -17,7 +17,7 @@ Observed Present(const Expectation& e) {
   o.size = e.size;
   o.mtime_ns = e.mtime_ns;
   o.inode = e.inode;
-  o.mode = e.mode;
+  o.mode = static_cast<uint16_t>(e.mode);  // the caller checked ModeFits
   o.hash = e.hash;
   o.state = ChangeState::kModified;  // "present"; NewBaseline reads presence, kind and hash
   return o;
@@ -52,6 +52,7 @@ Status ObservationsFromPlan(const SyncPlan& plan, Observations* a_seen, Observat
     switch (act.op) {
       case ActionOp::kCopy:
       case ActionOp::kMakeDir:
+        FERRY_RETURN_IF_ERROR(CheckModeFits(act.path, act.source.mode));
         FERRY_RETURN_IF_ERROR(other->Add(act.path, Present(act.source)));
         break;
       case ActionOp::kRename:

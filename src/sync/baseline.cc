@@ -116,7 +116,6 @@ Status Baseline::Append(std::string_view path, const BaselineRecord& record) {
   FERRY_ASSIGN_OR_RETURN(uint32_t offset, paths_.Add(path));
   records_.push_back(record);
   records_.back().path_offset_ = offset;
-  records_.back().path_size_ = static_cast<uint16_t>(path.size());  // Add checked the size
   return Status::OK();
 }
 

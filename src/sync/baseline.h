@@ -11,8 +11,8 @@
 //   crash the file is the whole old baseline or the whole new one; a torn or damaged file is
 //   kCorruption, never half-read.
 // Memory: 96 bytes per record plus the path's own bytes, which live in the baseline's
-// PathArena (sync/path_arena.h), not in a std::string per record: 118 bytes for a 21-byte
-// path, against 160 with a std::string (docs/SYNC.md "Performance").
+// PathArena (sync/path_arena.h) after a 2-byte size, not in a std::string per record: 119
+// bytes for a 21-byte path, against 160 with a std::string (docs/SYNC.md "Performance").
 //
 // Thread-safety: a plain value; the free functions are as safe as the Env.
 #ifndef FERRY_SYNC_BASELINE_H_
@@ -52,8 +52,7 @@ struct BaselineRecord {
 
  private:
   friend class Baseline;
-  // Packed beside `kind` into what would be padding: 96 bytes in all.
-  uint16_t path_size_ = 0;
+  // Beside `kind`, in what would be padding: 96 bytes in all.
   uint32_t path_offset_ = 0;
 };
 
@@ -80,7 +79,7 @@ class Baseline {
 
   // The path of `record`, one of records(); valid as long as this baseline.
   std::string_view path(const BaselineRecord& record) const {
-    return paths_.Get(record.path_offset_, record.path_size_);
+    return paths_.Get(record.path_offset_);
   }
   std::string_view path(size_t index) const { return path(records_[index]); }
 

@@ -13,7 +13,7 @@ Observed ObservedFrom(const ReplicaEntry& e, const ContentHash& hash) {
   o.size = e.size;
   o.mtime_ns = e.mtime_ns;
   o.inode = e.inode;
-  o.mode = e.mode;
+  o.mode = static_cast<uint16_t>(e.mode);  // Land checked ModeFits
   o.hash = hash;
   o.state = ChangeState::kModified;  // "present"; the state itself is not used here
   return o;
@@ -72,6 +72,7 @@ Status Executor::KeepAside(Replica* r, const std::string& path, const Expectatio
 
 Status Executor::Land(Side side, const std::string& path, const ContentHash& hash) {
   FERRY_ASSIGN_OR_RETURN(ReplicaEntry e, On(side)->Stat(path));
+  FERRY_RETURN_IF_ERROR(CheckModeFits(path, e.mode));
   landed_.side(side)[path] = ObservedFrom(e, hash);
   return Status::OK();
 }

@@ -28,7 +28,8 @@ Observed Unchanged(const BaselineRecord& r, Side side) {
   o.hash = r.hash;
   o.mtime_ns = s.mtime_ns;
   o.inode = s.inode;
-  o.mode = s.mode;
+  // A baseline's modes are ones an Observed held (16 bits), unless the file was made by hand.
+  o.mode = static_cast<uint16_t>(s.mode);
   o.state = ChangeState::kUnchanged;
   return o;
 }

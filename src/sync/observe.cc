@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -15,19 +16,19 @@ Observed FromEntry(const ReplicaEntry& e, ChangeState state) {
   o.size = e.size;
   o.mtime_ns = e.mtime_ns;
   o.inode = e.inode;
-  o.mode = e.mode;
+  o.mode = static_cast<uint16_t>(e.mode);  // the walk checked ModeFits
   o.kind = e.kind;
   o.state = state;
   return o;
 }
 
 // Hashes every entry of `changes` (each created, or with a changed stamp) on `threads`
-// threads. An entry that vanished since the walk gets (*gone)[i] set. Links are hashed from
+// threads. An entry that vanished since the walk becomes kAbsent (each thread writes only the
+// entries it took, so no lock). Links are hashed from
 // `link_targets` (by index in `changes`), which the walk kept aside: an Observed has no room
 // for a target, so a first sync of 100,000 files holds one compact record per file.
 Status HashChanges(Replica* replica, Observations* seen,
-                   const std::unordered_map<size_t, std::string>& link_targets,
-                   std::vector<uint8_t>* gone, size_t threads) {
+                   const std::unordered_map<size_t, std::string>& link_targets, size_t threads) {
   std::deque<Observed>* changes = &seen->changes;
   std::atomic<size_t> next{0};
   std::mutex mu;
@@ -46,7 +47,7 @@ Status HashChanges(Replica* replica, Observations* seen,
       if (hash.ok()) {
         o.hash = *hash;
       } else if (hash.status().IsNotFound()) {
-        (*gone)[i] = 1;
+        o.state = ChangeState::kAbsent;
       } else {
         std::lock_guard<std::mutex> lock(mu);
         if (first_error.ok()) first_error = hash.status();
@@ -67,8 +68,15 @@ Status Observations::Add(std::string_view path, const Observed& o) {
   FERRY_ASSIGN_OR_RETURN(uint32_t offset, paths.Add(path));
   changes.push_back(o);
   changes.back().path_offset_ = offset;
-  changes.back().path_size_ = static_cast<uint16_t>(path.size());  // Add checked the size
   return Status::OK();
+}
+
+Status CheckModeFits(std::string_view path, uint32_t mode) {
+  if (ModeFits(mode)) return Status::OK();
+  char octal[16];
+  std::snprintf(octal, sizeof octal, "%o", mode);
+  return Status::InvalidArgument("sync: " + std::string(path) + " has mode " + octal +
+                                 ", wider than any file mode (16 bits); fix it on its replica");
 }
 
 void Observations::SortByPath() {
@@ -102,6 +110,7 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
   if (out.root_state != RootState::kMissing) {
     FERRY_RETURN_IF_ERROR(replica->List([&](ReplicaEntry e) {
       ++out.listed;
+      FERRY_RETURN_IF_ERROR(CheckModeFits(e.path, e.mode));
       ChangeState state = ChangeState::kCreated;
       const BaselineRecord* r = baseline.Find(e.path);
       if (r != nullptr) {
@@ -117,14 +126,13 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
     }));
   }
   // Every change so far is a candidate to hash (created or stamp changed).
-  std::vector<uint8_t> gone(out.changes.size(), 0);
-  FERRY_RETURN_IF_ERROR(HashChanges(replica, &out, link_targets, &gone, hash_threads));
+  FERRY_RETURN_IF_ERROR(HashChanges(replica, &out, link_targets, hash_threads));
   link_targets.clear();
   out.hashed = out.changes.size();
   for (size_t i = 0; i < out.changes.size(); ++i) {
     Observed& o = out.changes[i];
     const BaselineRecord* r = baseline.Find(out.path(o));
-    if (gone[i]) {
+    if (o.state == ChangeState::kAbsent) {
       // Vanished since the walk: deleted if the baseline had it, else never there.
       if (r != nullptr) seen[r - records.data()] = false;
       o.state = ChangeState::kAbsent;

@@ -124,3 +124,18 @@ TEST_F(ObserveTest, UsesTheStampOfItsOwnSide) {
 
 }  // namespace
 }  // namespace ferry::sync
+
+namespace ferry::sync {
+namespace {
+
+TEST(ObservedTest, StaysSixtyFourBytesAndRefusesAModeWiderThan16Bits) {
+  // docs/SYNC.md "Performance": a first sync holds one per file per side.
+  EXPECT_EQ(sizeof(Observed), 64u);
+  EXPECT_TRUE(CheckModeFits("f", 0170777).ok());  // every st_mode fits
+  EXPECT_EQ(CheckModeFits("d/f", 0200000).message(),
+            "sync: d/f has mode 200000, wider than any file mode (16 bits); fix it on its "
+            "replica");
+}
+
+}  // namespace
+}  // namespace ferry::sync

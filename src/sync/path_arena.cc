@@ -26,7 +26,8 @@ Result<uint32_t> PathArena::Add(std::string_view path) {
                                    " ferry sync handles: " + std::string(path.substr(0, 200)) +
                                    "...");
   }
-  if (blocks_.empty() || kBlockBytes - used_in_last_ < path.size()) {
+  uint16_t size = static_cast<uint16_t>(path.size());
+  if (blocks_.empty() || kBlockBytes - used_in_last_ < sizeof size + path.size()) {
     if (blocks_.size() == kMaxBlocks) {
       return Status::InvalidArgument(
           "sync: more than 4 GiB of paths in one tree; sync it in parts (one pair per subtree)");
@@ -36,8 +37,10 @@ Result<uint32_t> PathArena::Add(std::string_view path) {
     used_in_last_ = 0;
   }
   size_t offset = (blocks_.size() - 1) * kBlockBytes + used_in_last_;
-  if (!path.empty()) std::memcpy(blocks_.back().get() + used_in_last_, path.data(), path.size());
-  used_in_last_ += path.size();
+  char* at = blocks_.back().get() + used_in_last_;
+  std::memcpy(at, &size, sizeof size);
+  if (!path.empty()) std::memcpy(at + sizeof size, path.data(), path.size());
+  used_in_last_ += sizeof size + path.size();
   return static_cast<uint32_t>(offset);
 }
 

@@ -7,8 +7,9 @@
 // Invariants:
 // - Bytes live in blocks of kBlockBytes that are never moved nor freed while the arena lives
 //   (a move keeps them too), so a string_view from Get stays valid as long as the arena.
-// - A path never spans two blocks: one 32-bit offset locates it (4 GiB of paths, ~40 million
-//   of 100 bytes); a path is at most kMaxPathBytes (16 bits of size).
+// - Each path is stored as a 2-byte size, then its bytes, and never spans two blocks: one
+//   32-bit offset locates it, and its holder needs no size field (4 GiB of paths, ~40 million
+//   of 100 bytes; a path is at most kMaxPathBytes).
 // - Blocks are allocated uninitialised and filled front to back, so the unused tail of the last
 //   one is address space, never resident memory.
 //
@@ -19,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -43,8 +45,12 @@ class PathArena {
   // or once 4 GiB are held.
   Result<uint32_t> Add(std::string_view path);
 
-  std::string_view Get(uint32_t offset, size_t size) const {
-    return {blocks_[offset >> kBlockBits].get() + (offset & (kBlockBytes - 1)), size};
+  // The path Add put at `offset`.
+  std::string_view Get(uint32_t offset) const {
+    const char* at = blocks_[offset >> kBlockBits].get() + (offset & (kBlockBytes - 1));
+    uint16_t size;
+    std::memcpy(&size, at, sizeof size);  // unaligned: paths are packed
+    return {at + sizeof size, size};
   }
 
   // Bytes of the blocks allocated (not all resident: see the header).

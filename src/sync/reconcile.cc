@@ -40,7 +40,8 @@ Observed SideView(const Observed* change, const BaselineRecord* record, Side sid
   o.hash = record->hash;
   o.mtime_ns = s.mtime_ns;
   o.inode = s.inode;
-  o.mode = s.mode;
+  // A baseline's modes are ones an Observed held (16 bits), unless the file was made by hand.
+  o.mode = static_cast<uint16_t>(s.mode);
   o.state = ChangeState::kUnchanged;
   return o;
 }
