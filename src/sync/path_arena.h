@@ -1,8 +1,8 @@
 // PathArena: an append-only store of path bytes for the structures that hold one record per
-// file (the baseline, a replica's observations), which refer to a path by its offset and size
+// file (the baseline, a replica's observations), which refer to a path by a 32-bit offset
 // instead of owning a std::string. A std::string costs 32 bytes inline and, for a path over 15
 // bytes, a heap chunk of its own (32 bytes for a 21-byte path); here a path costs its bytes
-// (docs/SYNC.md "Performance").
+// plus two (docs/SYNC.md "Performance", "Memory").
 //
 // Invariants:
 // - Bytes live in blocks of kBlockBytes that are never moved nor freed while the arena lives
