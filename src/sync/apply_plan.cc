@@ -6,40 +6,38 @@
 #include "base/file_util.h"
 #include "base/path.h"
 #include "sync/baseline.h"
+#include "sync/new_baseline.h"
 
 namespace ferry::sync {
 namespace {
 
-Observed Present(const std::string& path, const Expectation& e) {
+Observed Present(const Expectation& e) {
   Observed o;
-  o.path = path;
   o.kind = e.kind;
   o.size = e.size;
   o.mtime_ns = e.mtime_ns;
   o.inode = e.inode;
-  o.mode = e.mode;
+  o.mode = static_cast<uint16_t>(e.mode);  // the caller checked ModeFits
   o.hash = e.hash;
   o.state = ChangeState::kModified;  // "present"; NewBaseline reads presence, kind and hash
   return o;
 }
 
-Observed Gone(const std::string& path) {
+Observed Gone() {
   Observed o;
-  o.path = path;
   o.state = ChangeState::kDeleted;
   return o;
 }
 
 void SortAndDedupe(Observations* seen) {
   // Later actions know better (a keep-both rename then a copy onto the same path).
-  std::stable_sort(seen->changes.begin(), seen->changes.end(),
-                   [](const Observed& x, const Observed& y) { return x.path < y.path; });
+  seen->SortByPath();
   std::deque<Observed> unique;
-  for (Observed& o : seen->changes) {
-    if (!unique.empty() && unique.back().path == o.path) {
-      unique.back() = std::move(o);
+  for (const Observed& o : seen->changes) {
+    if (!unique.empty() && seen->path(unique.back()) == seen->path(o)) {
+      unique.back() = o;
     } else {
-      unique.push_back(std::move(o));
+      unique.push_back(o);
     }
   }
   seen->changes = std::move(unique);
@@ -47,29 +45,31 @@ void SortAndDedupe(Observations* seen) {
 
 }  // namespace
 
-void ObservationsFromPlan(const SyncPlan& plan, Observations* a_seen, Observations* b_seen) {
+Status ObservationsFromPlan(const SyncPlan& plan, Observations* a_seen, Observations* b_seen) {
   for (const SyncAction& act : plan.actions) {
     // The side the action reads from, or whose change it mirrors.
     Observations* other = act.side == Side::kA ? b_seen : a_seen;
     switch (act.op) {
       case ActionOp::kCopy:
       case ActionOp::kMakeDir:
-        other->changes.push_back(Present(act.path, act.source));
+        FERRY_RETURN_IF_ERROR(CheckModeFits(act.path, act.source.mode));
+        FERRY_RETURN_IF_ERROR(other->Add(act.path, Present(act.source)));
         break;
       case ActionOp::kRename:
         // A rename mirrors one on the other side, or (keep-both) moves a loser aside on its
         // own side; the new name is not claimed for the other side either way. The next sync
         // finds it equal on both sides and records it without acting.
-        other->changes.push_back(Gone(act.path));
+        FERRY_RETURN_IF_ERROR(other->Add(act.path, Gone()));
         break;
       case ActionOp::kDelete:
       case ActionOp::kRemoveDir:
-        other->changes.push_back(Gone(act.path));
+        FERRY_RETURN_IF_ERROR(other->Add(act.path, Gone()));
         break;
     }
   }
   SortAndDedupe(a_seen);
   SortAndDedupe(b_seen);
+  return Status::OK();
 }
 
 Result<SyncReport> ApplySavedPlan(Env* env, Replica* a, Replica* b, const PlanFile& file,
@@ -94,15 +94,15 @@ Result<SyncReport> ApplySavedPlan(Env* env, Replica* a, Replica* b, const PlanFi
     baseline = std::move(*loaded);
   }
   Observations a_seen, b_seen;
-  ObservationsFromPlan(file.plan, &a_seen, &b_seen);
+  FERRY_RETURN_IF_ERROR(ObservationsFromPlan(file.plan, &a_seen, &b_seen));
   report.plan = file.plan;
   for (const SyncAction& act : file.plan.actions) {
     if (act.op == ActionOp::kRename) ++report.renames;
   }
-  FERRY_ASSIGN_OR_RETURN(
-      ExecuteResult executed,
-      ExecutePlan(a, b, file.plan, baseline, a_seen, b_seen, file.started_at_ns, options.execute));
-  FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
+  FERRY_ASSIGN_OR_RETURN(ExecuteResult executed,
+                         ExecutePlan(a, b, file.plan, file.started_at_ns, options.execute));
+  FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, baseline.id_a(), baseline.id_b(),
+                                     NewBaselineSource(baseline, a_seen, b_seen, executed.landed)));
   report.executed = std::move(executed);
   report.duration_ns = env->NowMonotonicNanos() - started;
   return report;

@@ -38,7 +38,7 @@ Result<SyncReport> ApplySavedPlan(Env* env, Replica* a, Replica* b, const PlanFi
 
 // What the sides held according to `plan`'s actions (the source side of each), as
 // Observations for NewBaseline. Exposed for tests.
-void ObservationsFromPlan(const SyncPlan& plan, Observations* a_seen, Observations* b_seen);
+Status ObservationsFromPlan(const SyncPlan& plan, Observations* a_seen, Observations* b_seen);
 
 }  // namespace ferry::sync
 

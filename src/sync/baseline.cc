@@ -100,22 +100,37 @@ Status Damaged(std::string_view where, size_t line_no, std::string_view what) {
 std::string_view SideName(Side side) { return side == Side::kA ? "a" : "b"; }
 
 const BaselineRecord* Baseline::Find(std::string_view path) const {
-  auto it =
-      std::lower_bound(records_.begin(), records_.end(), path,
-                       [](const BaselineRecord& r, std::string_view p) { return r.path < p; });
-  if (it == records_.end() || it->path != path) return nullptr;
+  auto it = std::lower_bound(
+      records_.begin(), records_.end(), path,
+      [this](const BaselineRecord& r, std::string_view p) { return this->path(r) < p; });
+  if (it == records_.end() || this->path(*it) != path) return nullptr;
   return &*it;
 }
 
-Status Baseline::SetRecords(std::vector<BaselineRecord> records) {
+Status Baseline::Append(std::string_view path, const BaselineRecord& record) {
+  if (!records_.empty() && !(this->path(records_.back()) < path)) {
+    return Status::InvalidArgument("sync baseline: '" + std::string(path) +
+                                   "' does not sort after '" +
+                                   std::string(this->path(records_.back())) + "'");
+  }
+  FERRY_ASSIGN_OR_RETURN(uint32_t offset, paths_.Add(path));
+  records_.push_back(record);
+  records_.back().path_offset_ = offset;
+  return Status::OK();
+}
+
+Status Baseline::SetRecords(std::vector<std::pair<std::string, BaselineRecord>> records) {
   std::sort(records.begin(), records.end(),
-            [](const BaselineRecord& x, const BaselineRecord& y) { return x.path < y.path; });
+            [](const auto& x, const auto& y) { return x.first < y.first; });
   for (size_t i = 1; i < records.size(); ++i) {
-    if (records[i].path == records[i - 1].path) {
-      return Status::InvalidArgument("sync baseline: two records for '" + records[i].path + "'");
+    if (records[i].first == records[i - 1].first) {
+      return Status::InvalidArgument("sync baseline: two records for '" + records[i].first + "'");
     }
   }
-  records_ = std::move(records);
+  records_.clear();
+  paths_ = PathArena();
+  records_.reserve(records.size());
+  for (const auto& [path, record] : records) FERRY_RETURN_IF_ERROR(Append(path, record));
   return Status::OK();
 }
 
@@ -152,7 +167,7 @@ std::string SerializeBaselineV1Text(const Baseline& baseline) {
       AppendNumber(&out, s->mode, 8);
     }
     out += ' ';
-    AppendEscaped(&out, r.path);
+    AppendEscaped(&out, baseline.path(r));
     out += '\n';
   }
   out += "end ";
@@ -189,12 +204,13 @@ Result<Baseline> ParseBaselineV1Text(std::string_view text, std::string_view whe
     }
   }
   Baseline baseline(ids[0], ids[1]);
-  std::vector<BaselineRecord> records;
+  baseline.set_format_version(1);
+  std::string path;
   while (true) {
     if (!next_line(&line)) return Damaged(where, line_no + 1, "truncated (no 'end' line)");
     if (line.starts_with("end ")) {
       size_t count = 0;
-      if (!ParseNumber(line.substr(4), &count) || count != records.size()) {
+      if (!ParseNumber(line.substr(4), &count) || count != baseline.size()) {
         return Damaged(where, line_no, "the record count does not match the 'end' line");
       }
       if (pos != text.size()) return Damaged(where, line_no + 1, "text after the 'end' line");
@@ -222,15 +238,14 @@ Result<Baseline> ParseBaselineV1Text(std::string_view text, std::string_view whe
     bool ok = hash_ok && ParseNumber(f[2], &r.size) && ParseNumber(f[3], &r.a.mtime_ns) &&
               ParseNumber(f[4], &r.a.inode) && ParseNumber(f[5], &r.a.mode, 8) &&
               ParseNumber(f[6], &r.b.mtime_ns) && ParseNumber(f[7], &r.b.inode) &&
-              ParseNumber(f[8], &r.b.mode, 8) && Unescape(f[9], &r.path) &&
-              IsValidReplicaPath(r.path);
+              ParseNumber(f[8], &r.b.mode, 8) && Unescape(f[9], &path) &&
+              IsValidReplicaPath(path) && path.size() <= PathArena::kMaxPathBytes;
     if (!ok) return Damaged(where, line_no, "a field is malformed");
-    if (!records.empty() && !(records.back().path < r.path)) {
+    if (!baseline.empty() && !(baseline.path(baseline.size() - 1) < path)) {
       return Damaged(where, line_no, "records are not sorted by path");
     }
-    records.push_back(std::move(r));
+    FERRY_RETURN_IF_ERROR(baseline.Append(path, r));  // cannot fail: checked just above
   }
-  baseline.AdoptSortedRecords(std::move(records), 1);  // order checked line by line above
   return baseline;
 }
 
@@ -272,12 +287,32 @@ Result<std::optional<Baseline>> LoadBaseline(Env* env, const std::string& path) 
   return std::optional<Baseline>(std::move(baseline));
 }
 
-Status SaveBaseline(Env* env, const std::string& path, const Baseline& baseline) {
+BaselineRecordSource RecordsOf(const Baseline& baseline) {
+  return [&baseline](const BaselineRecordVisitor& visit) {
+    for (const BaselineRecord& r : baseline.records()) {
+      FERRY_RETURN_IF_ERROR(visit(baseline.path(r), r));
+    }
+    return Status::OK();
+  };
+}
+
+Status SaveBaseline(Env* env, const std::string& path, std::string_view id_a, std::string_view id_b,
+                    const BaselineRecordSource& records) {
+  // Counted before the temp file exists: a source that fails fails here, leaving nothing.
+  uint64_t count = 0;
+  FERRY_RETURN_IF_ERROR(records([&](std::string_view, const BaselineRecord&) {
+    ++count;
+    return Status::OK();
+  }));
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
                          AtomicFileWriter::Open(env, path, 0600));
-  FERRY_RETURN_IF_ERROR(
-      EncodeBaselineV2(baseline, [&](std::string_view piece) { return out->Append(piece); }));
+  FERRY_RETURN_IF_ERROR(EncodeBaselineV2(
+      id_a, id_b, count, records, [&](std::string_view piece) { return out->Append(piece); }));
   return out->Commit();
+}
+
+Status SaveBaseline(Env* env, const std::string& path, const Baseline& baseline) {
+  return SaveBaseline(env, path, baseline.id_a(), baseline.id_b(), RecordsOf(baseline));
 }
 
 Status CheckBaselineRoots(const Baseline& baseline, std::string_view id_a, std::string_view id_b,

@@ -8,6 +8,9 @@ namespace {
 
 constexpr std::string_view kEnd = "end";
 constexpr size_t kReadChunk = size_t{1} << 20;
+// Smaller than a read piece: a save runs at the peak of a sync (both replicas' observations
+// alive), and 256 KiB pieces are still few writes (36 for 100,000 files).
+constexpr size_t kWriteChunk = size_t{256} << 10;
 // No path segment list nor replica id is anywhere near this long (PATH_MAX is 4096); a
 // larger length is damage, refused before it is allocated.
 constexpr uint32_t kMaxTextBytes = 1 << 16;
@@ -114,35 +117,47 @@ Status Damaged(std::string_view where, std::string_view at, std::string_view wha
 
 }  // namespace
 
-Status EncodeBaselineV2(const Baseline& baseline,
+Status EncodeBaselineV2(std::string_view id_a, std::string_view id_b, uint64_t count,
+                        const BaselineRecordSource& records,
                         const std::function<Status(std::string_view)>& sink) {
   std::string out;
-  out.reserve(kReadChunk + 4096);
+  out.reserve(kWriteChunk + 4096);
   uint64_t sum = kFnvOffset;
   // Hands `out` to the sink once it holds a chunk's worth (always, with `all`), checksumming
   // what it hands over.
   auto flush = [&](bool all) -> Status {
-    if (!all && out.size() < kReadChunk) return Status::OK();
+    if (!all && out.size() < kWriteChunk) return Status::OK();
     sum = Fnv1a(sum, out.data(), out.size());
     Status s = sink(out);
     out.clear();
     return s;
   };
   out += kBaselineMagicV2;
-  for (const std::string* id : {&baseline.id_a(), &baseline.id_b()}) {
-    PutLittle<uint32_t>(&out, id->size());
-    out += *id;
+  for (std::string_view id : {id_a, id_b}) {
+    PutLittle<uint32_t>(&out, id.size());
+    out += id;
   }
-  PutLittle<uint64_t>(&out, baseline.size());
-  std::string_view previous;
-  for (const BaselineRecord& r : baseline.records()) {
+  PutLittle<uint64_t>(&out, count);
+  // The previous path, for the shared prefix. A copy: the source's views need not outlive
+  // the visit.
+  std::string previous;
+  uint64_t written = 0;
+  FERRY_RETURN_IF_ERROR(records([&](std::string_view path, const BaselineRecord& r) -> Status {
+    if (written > 0 && !(previous < path)) {
+      return Status::Internal("sync baseline: records out of order at '" + std::string(path) + "'");
+    }
+    if (++written > count) return Status::Internal("sync baseline: more records than counted");
+    if (path.size() > PathArena::kMaxPathBytes) {  // LoadBaseline would refuse the file
+      return Status::InvalidArgument("sync baseline: a path of " + std::to_string(path.size()) +
+                                     " bytes is too long to record");
+    }
     size_t shared = 0;
-    size_t limit = std::min(previous.size(), r.path.size());
-    while (shared < limit && previous[shared] == r.path[shared]) ++shared;
+    size_t limit = std::min(previous.size(), path.size());
+    while (shared < limit && previous[shared] == path[shared]) ++shared;
     out += KindLetter(r.kind);
     PutLittle<uint32_t>(&out, shared);
-    PutLittle<uint32_t>(&out, r.path.size() - shared);
-    out.append(r.path, shared);
+    PutLittle<uint32_t>(&out, path.size() - shared);
+    out.append(path.substr(shared));
     if (r.kind != EntryKind::kDir) out.append(reinterpret_cast<const char*>(r.hash.data()), 32);
     PutLittle<uint64_t>(&out, r.size);
     for (const SideStamp* s : {&r.a, &r.b}) {
@@ -150,23 +165,28 @@ Status EncodeBaselineV2(const Baseline& baseline,
       PutLittle<uint64_t>(&out, s->inode);
       PutLittle<uint32_t>(&out, s->mode);
     }
-    previous = r.path;
-    FERRY_RETURN_IF_ERROR(flush(false));
+    previous.assign(path);
+    return flush(false);
+  }));
+  if (written != count) {
+    return Status::Internal("sync baseline: " + std::to_string(written) + " records, " +
+                            std::to_string(count) + " counted");
   }
   FERRY_RETURN_IF_ERROR(flush(true));
   out += kEnd;
-  PutLittle<uint64_t>(&out, baseline.size());
+  PutLittle<uint64_t>(&out, count);
   PutLittle<uint64_t>(&out, sum);
   return sink(out);
 }
 
 std::string EncodeBaselineV2(const Baseline& baseline) {
   std::string whole;
-  Status s = EncodeBaselineV2(baseline, [&](std::string_view piece) {
-    whole += piece;
-    return Status::OK();
-  });
-  (void)s;  // the sink above never fails
+  Status s = EncodeBaselineV2(baseline.id_a(), baseline.id_b(), baseline.size(),
+                              RecordsOf(baseline), [&](std::string_view piece) {
+                                whole += piece;
+                                return Status::OK();
+                              });
+  (void)s;  // neither the sink above nor a baseline's own records fail
   return whole;
 }
 
@@ -191,10 +211,11 @@ Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, u
   uint64_t count = 0;
   if (!in.TakeLittle(&count)) return damaged("header", "truncated record count");
   Baseline baseline(std::move(ids[0]), std::move(ids[1]));
-  std::vector<BaselineRecord> records;
   uint64_t plausible = size_hint == 0 ? uint64_t{1} << 16 : size_hint / kMinRecordBytes + 1;
-  records.reserve(static_cast<size_t>(std::min(count, plausible)));
-  std::string previous;
+  baseline.Reserve(static_cast<size_t>(std::min(count, plausible)));
+  // The path being decoded. It still holds the previous record's path when a record starts, so
+  // resizing it keeps the `shared` prefix.
+  std::string path;
   for (uint64_t i = 0; i < count; ++i) {
     // Named only when something is wrong: a no-op sync decodes 100,000 of these.
     auto at = [i] { return "record " + std::to_string(i + 1); };
@@ -218,11 +239,12 @@ Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, u
       default:
         return damaged(at(), "unknown kind");
     }
-    if (shared > previous.size() || rest > kMaxTextBytes) return damaged(at(), "bad path length");
-    r.path.reserve(shared + rest);
-    r.path.assign(previous, 0, shared);
-    r.path.resize(shared + rest);
-    bool ok = in.Take(r.path.data() + shared, rest) &&
+    if (shared > path.size() || rest > kMaxTextBytes || shared + rest > PathArena::kMaxPathBytes) {
+      return damaged(at(), "bad path length");
+    }
+    std::string_view previous = i == 0 ? std::string_view() : baseline.path(baseline.size() - 1);
+    path.resize(shared + rest);
+    bool ok = in.Take(path.data() + shared, rest) &&
               (r.kind == EntryKind::kDir ||
                in.Take(reinterpret_cast<char*>(r.hash.data()), r.hash.size())) &&
               in.TakeLittle(&r.size);
@@ -230,12 +252,9 @@ Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, u
       ok = ok && in.TakeLittle(&s->mtime_ns) && in.TakeLittle(&s->inode) && in.TakeLittle(&s->mode);
     }
     if (!ok) return damaged(at(), "truncated");
-    if (!IsValidReplicaPath(r.path)) return damaged(at(), "the path is not a relative path");
-    if (!records.empty() && !(previous < r.path)) {
-      return damaged(at(), "records are not sorted by path");
-    }
-    previous = r.path;
-    records.push_back(std::move(r));
+    if (!IsValidReplicaPath(path)) return damaged(at(), "the path is not a relative path");
+    if (i > 0 && !(previous < path)) return damaged(at(), "records are not sorted by path");
+    FERRY_RETURN_IF_ERROR(baseline.Append(path, r));  // cannot fail: checked just above
   }
   uint64_t sum = in.checksum();
   in.StopChecksum();
@@ -250,7 +269,6 @@ Result<Baseline> DecodeBaselineV2(std::string_view head, SequentialFile* file, u
   if (end_sum != sum) return damaged("trailer", "checksum mismatch");
   if (!in.AtEnd()) return damaged("trailer", "bytes after 'end'");
   if (!in.io_status().ok()) return in.io_status();
-  baseline.AdoptSortedRecords(std::move(records), kBaselineFormatVersion);
   return baseline;
 }
 

@@ -32,9 +32,12 @@ namespace ferry::sync {
 
 inline constexpr std::string_view kBaselineMagicV2 = "ferry-sync-baseline 2\n";
 
-// Hands the file for `baseline` to `sink` in pieces of about 1 MiB, so a save never holds
-// the whole file (9 MB at 100,000 files) besides the records; stops at the sink's error.
-Status EncodeBaselineV2(const Baseline& baseline,
+// Hands the file of a baseline of `count` records, which `records` gives in path order, to
+// `sink` in pieces of about 256 KiB, so a save never holds the whole file (9 MB at 100,000
+// files); stops at the sink's error. Records out of order, or not `count` of them, are
+// kInternal (a bug: the file must not be committed).
+Status EncodeBaselineV2(std::string_view id_a, std::string_view id_b, uint64_t count,
+                        const BaselineRecordSource& records,
                         const std::function<Status(std::string_view)>& sink);
 // The whole file at once.
 std::string EncodeBaselineV2(const Baseline& baseline);

@@ -1,25 +1,19 @@
 #include "sync/executor.h"
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <string_view>
 
 namespace ferry::sync {
 namespace {
 
-// What a side holds at a path after the plan, as far as the executor changed it.
-using Landed = std::optional<Observed>;  // nullopt: nothing there
-using LandedKey = std::pair<Side, std::string>;
-
 Observed ObservedFrom(const ReplicaEntry& e, const ContentHash& hash) {
-  Observed o;
-  o.path = e.path;
+  Observed o;  // no path: LandedVersions keys it
   o.kind = e.kind;
   o.size = e.size;
   o.mtime_ns = e.mtime_ns;
   o.inode = e.inode;
-  o.mode = e.mode;
+  o.mode = static_cast<uint16_t>(e.mode);  // Land checked ModeFits
   o.hash = hash;
   o.state = ChangeState::kModified;  // "present"; the state itself is not used here
   return o;
@@ -33,7 +27,7 @@ class Executor {
   // Runs one action; kCancelled stops the whole run.
   Result<ActionOutcome> Run(const SyncAction& act);
 
-  std::map<LandedKey, Landed>& landed() { return landed_; }
+  LandedVersions& landed() { return landed_; }
 
  private:
   Replica* On(Side side) const { return side == Side::kA ? a_ : b_; }
@@ -52,7 +46,7 @@ class Executor {
   Replica* b_;
   int64_t started_at_ns_;
   std::string backup_dir_;
-  std::map<LandedKey, Landed> landed_;
+  LandedVersions landed_;
 };
 
 Result<std::string> Executor::Backup(Replica* r, const std::string& path) const {
@@ -78,7 +72,8 @@ Status Executor::KeepAside(Replica* r, const std::string& path, const Expectatio
 
 Status Executor::Land(Side side, const std::string& path, const ContentHash& hash) {
   FERRY_ASSIGN_OR_RETURN(ReplicaEntry e, On(side)->Stat(path));
-  landed_[{side, path}] = ObservedFrom(e, hash);
+  FERRY_RETURN_IF_ERROR(CheckModeFits(path, e.mode));
+  landed_.side(side)[path] = ObservedFrom(e, hash);
   return Status::OK();
 }
 
@@ -88,7 +83,7 @@ Status Executor::Apply(const SyncAction& act) {
   switch (act.op) {
     case ActionOp::kRename:
       FERRY_RETURN_IF_ERROR(target->Rename(act.path, act.to_path));
-      landed_[{act.side, act.path}] = std::nullopt;
+      landed_.side(act.side)[act.path] = std::nullopt;
       return Land(act.side, act.to_path, act.source.hash);
     case ActionOp::kDelete:
     case ActionOp::kRemoveDir:
@@ -97,7 +92,7 @@ Status Executor::Apply(const SyncAction& act) {
       } else {
         FERRY_RETURN_IF_ERROR(target->RemoveDir(act.path));
       }
-      landed_[{act.side, act.path}] = std::nullopt;
+      landed_.side(act.side)[act.path] = std::nullopt;
       return Status::OK();
     case ActionOp::kMakeDir:
       if (act.target.present && act.target.kind != EntryKind::kDir) {
@@ -160,123 +155,6 @@ Result<ActionOutcome> Executor::Run(const SyncAction& act) {
   return ActionOutcome{};
 }
 
-// The record for a path both sides now hold identically, or nullopt.
-std::optional<BaselineRecord> Agreed(const std::string& path, const Observed& a,
-                                     const Observed& b) {
-  if (!a.present() || !b.present() || a.kind != b.kind || a.hash != b.hash) return std::nullopt;
-  BaselineRecord r;
-  r.path = path;
-  r.kind = a.kind;
-  r.size = a.size;
-  r.hash = a.hash;
-  r.a = {a.mtime_ns, a.inode, a.mode};
-  r.b = {b.mtime_ns, b.inode, b.mode};
-  return r;
-}
-
-Observed Unchanged(const BaselineRecord& r, Side side) {
-  Observed o;
-  const SideStamp& s = StampOf(r, side);
-  o.path = r.path;
-  o.kind = r.kind;
-  o.size = r.size;
-  o.hash = r.hash;
-  o.mtime_ns = s.mtime_ns;
-  o.inode = s.inode;
-  o.mode = s.mode;
-  o.state = ChangeState::kUnchanged;
-  return o;
-}
-
-Result<Baseline> NewBaseline(const Baseline& old, const Observations& a_seen,
-                             const Observations& b_seen,
-                             const std::map<LandedKey, Landed>& landed) {
-  // Every path anything is known about beyond "unchanged since the baseline", pointing at
-  // what each side now holds: what the executor landed there, else what was observed. Views
-  // and pointers, not copies: at a first sync every path of both trees is in here.
-  static const Observed kNothing;  // landed as "nothing there"
-  struct Known {
-    std::string_view path;
-    const Observed* a = nullptr;
-    const Observed* b = nullptr;
-  };
-  std::vector<Known> known;
-  auto by_path = [](const Observed& x, const Observed& y) { return x.path < y.path; };
-  // ObserveReplica returns its changes sorted by path and unique; anything else (a caller's
-  // own observations) takes the general path below.
-  bool merged = std::is_sorted(a_seen.changes.begin(), a_seen.changes.end(), by_path) &&
-                std::is_sorted(b_seen.changes.begin(), b_seen.changes.end(), by_path);
-  if (merged) {  // one merge, one entry per path
-    size_t na = a_seen.changes.size(), nb = b_seen.changes.size(), i = 0, j = 0, both = 0;
-    for (size_t x = 0, y = 0; x < na && y < nb;) {  // counted first: reserved exactly
-      int c = a_seen.changes[x].path.compare(b_seen.changes[y].path);
-      both += c == 0;
-      x += c <= 0;
-      y += c >= 0;
-    }
-    known.reserve(na + nb - both + landed.size());
-    while (i < na || j < nb) {
-      const Observed* a = i < na ? &a_seen.changes[i] : nullptr;
-      const Observed* b = j < nb ? &b_seen.changes[j] : nullptr;
-      int c = !a ? 1 : !b ? -1 : a->path.compare(b->path);
-      if (c == 0) {
-        known.push_back({a->path, a, b});
-      } else if (c < 0) {
-        known.push_back({a->path, a, nullptr});
-      } else {
-        known.push_back({b->path, nullptr, b});
-      }
-      i += c <= 0;
-      j += c >= 0;
-    }
-  } else {
-    known.reserve(a_seen.changes.size() + b_seen.changes.size() + landed.size());
-    for (const Observed& o : a_seen.changes) known.push_back({o.path, &o, nullptr});
-    for (const Observed& o : b_seen.changes) known.push_back({o.path, nullptr, &o});
-  }
-  if (!merged || !landed.empty()) {
-    for (const auto& [key, what] : landed) {  // after the observations: they override them
-      const Observed* now = what ? &*what : &kNothing;
-      known.push_back(key.first == Side::kA ? Known{key.second, now, nullptr}
-                                            : Known{key.second, nullptr, now});
-    }
-    std::stable_sort(known.begin(), known.end(),
-                     [](const Known& x, const Known& y) { return x.path < y.path; });
-    size_t folded = 0;  // one entry per path, the latest word of each side
-    for (size_t i = 0; i < known.size(); ++i) {
-      if (folded > 0 && known[folded - 1].path == known[i].path) {
-        if (known[i].a) known[folded - 1].a = known[i].a;
-        if (known[i].b) known[folded - 1].b = known[i].b;
-      } else {
-        known[folded++] = known[i];
-      }
-    }
-    known.resize(folded);
-  }
-
-  std::vector<BaselineRecord> records;
-  records.reserve(old.size() + known.size());
-  auto k = known.begin();
-  for (const BaselineRecord& r : old.records()) {  // both sorted by path: one merge
-    while (k != known.end() && k->path < r.path) ++k;
-    if (k == known.end() || k->path != r.path) records.push_back(r);  // untouched on both sides
-  }
-  for (const Known& kn : known) {
-    std::string path(kn.path);
-    const BaselineRecord* previous = old.Find(path);
-    Observed a = kn.a ? *kn.a : (previous ? Unchanged(*previous, Side::kA) : Observed{});
-    Observed b = kn.b ? *kn.b : (previous ? Unchanged(*previous, Side::kB) : Observed{});
-    if (std::optional<BaselineRecord> r = Agreed(path, a, b)) {
-      records.push_back(std::move(*r));
-    } else if (previous != nullptr && (a.present() || b.present())) {
-      records.push_back(*previous);  // not in agreement: the last agreed state stays
-    }
-  }
-  Baseline out(old.id_a(), old.id_b());
-  FERRY_RETURN_IF_ERROR(out.SetRecords(std::move(records)));
-  return out;
-}
-
 }  // namespace
 
 Result<bool> CheckExpectation(Replica* replica, const std::string& path, const Expectation& want) {
@@ -294,9 +172,7 @@ Result<bool> CheckExpectation(Replica* replica, const std::string& path, const E
 }
 
 Result<ExecuteResult> ExecutePlan(Replica* a, Replica* b, const SyncPlan& plan,
-                                  const Baseline& baseline, const Observations& a_seen,
-                                  const Observations& b_seen, int64_t started_at_ns,
-                                  const ExecuteOptions& options) {
+                                  int64_t started_at_ns, const ExecuteOptions& options) {
   ExecuteResult out;
   Executor executor(a, b, started_at_ns,
                     options.backup_dir.empty() ? std::string(kTrashDirName) : options.backup_dir);
@@ -324,7 +200,7 @@ Result<ExecuteResult> ExecutePlan(Replica* a, Replica* b, const SyncPlan& plan,
     }
     out.outcomes.push_back(std::move(outcome));
   }
-  FERRY_ASSIGN_OR_RETURN(out.baseline, NewBaseline(baseline, a_seen, b_seen, executor.landed()));
+  out.landed = std::move(executor.landed());
   return out;
 }
 

@@ -9,12 +9,13 @@
 // a delete. Copies are verified against the planned hash while they stream
 // (WriteMeta::expected_hash), so a source modified mid-copy is not installed either.
 //
-// The new baseline (NewBaseline) records a path only where both sides now hold the same kind
-// and content; a path the plan did not bring into agreement (a failed or skipped action, a
-// conflict left alone, a one-way skip) keeps its previous record, so the next sync sees the
-// same changes again. The caller commits it with SaveBaseline only after ExecutePlan returns:
-// a crash before that leaves the old baseline, and the next run finds the work already done
-// as "updated equally" on both sides.
+// It returns what it landed on each side (LandedVersions), from which, with the observations,
+// NewBaseline (new_baseline.h) derives the new baseline: a path is recorded only where both
+// sides now hold the same kind and content; a path the plan did not bring into agreement (a
+// failed or skipped action, a conflict left alone, a one-way skip) keeps its previous record,
+// so the next sync sees the same changes again. The caller commits it with SaveBaseline only
+// after ExecutePlan returns: a crash before that leaves the old baseline, and the next run
+// finds the work already done as "updated equally" on both sides.
 //
 // An action that fails with kCancelled (an injected crash in tests) stops the run: the error
 // is returned. Other failures are recorded and the run goes on.
@@ -30,6 +31,7 @@
 
 #include "ferry/status.h"
 #include "sync/baseline.h"
+#include "sync/new_baseline.h"
 #include "sync/observe.h"
 #include "sync/plan.h"
 #include "sync/replica.h"
@@ -49,7 +51,7 @@ struct ActionOutcome {
 
 struct ExecuteResult {
   std::vector<ActionOutcome> outcomes;  // one per plan action, same order
-  Baseline baseline;                    // to commit
+  LandedVersions landed;                // what each side holds now where the executor acted
   uint64_t created = 0;                 // copies and mkdirs onto an empty path
   uint64_t updated = 0;                 // copies over an existing version
   uint64_t deleted = 0;                 // deletes and rmdirs
@@ -72,14 +74,12 @@ struct ExecuteOptions {
 // file or link the same stamp, or failing that the same size and hash (read only then).
 Result<bool> CheckExpectation(Replica* replica, const std::string& path, const Expectation& want);
 
-// Applies `plan` (from Reconcile on `a_seen` / `b_seen` against `baseline`). Backups go under
+// Applies `plan` (from Reconcile). Backups go under
 // BackupPathFor(path, started_at_ns) (with options.backup_dir in place of ".ferry-trash"), or,
 // when that name is taken (two runs in one second), "<backup dir>/<time>.<n>/<path>" with the
 // first free n.
 Result<ExecuteResult> ExecutePlan(Replica* a, Replica* b, const SyncPlan& plan,
-                                  const Baseline& baseline, const Observations& a_seen,
-                                  const Observations& b_seen, int64_t started_at_ns,
-                                  const ExecuteOptions& options = {});
+                                  int64_t started_at_ns, const ExecuteOptions& options = {});
 
 }  // namespace ferry::sync
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -10,25 +11,25 @@
 namespace ferry::sync {
 namespace {
 
-Observed FromEntry(ReplicaEntry&& e, ChangeState state) {
+Observed FromEntry(const ReplicaEntry& e, ChangeState state) {
   Observed o;
-  o.path = std::move(e.path);
   o.size = e.size;
   o.mtime_ns = e.mtime_ns;
   o.inode = e.inode;
-  o.mode = e.mode;
+  o.mode = static_cast<uint16_t>(e.mode);  // the walk checked ModeFits
   o.kind = e.kind;
   o.state = state;
   return o;
 }
 
 // Hashes every entry of `changes` (each created, or with a changed stamp) on `threads`
-// threads. An entry that vanished since the walk gets (*gone)[i] set. Links are hashed from
+// threads. An entry that vanished since the walk becomes kAbsent (each thread writes only the
+// entries it took, so no lock). Links are hashed from
 // `link_targets` (by index in `changes`), which the walk kept aside: an Observed has no room
 // for a target, so a first sync of 100,000 files holds one compact record per file.
-Status HashChanges(Replica* replica, std::deque<Observed>* changes,
-                   const std::unordered_map<size_t, std::string>& link_targets,
-                   std::vector<uint8_t>* gone, size_t threads) {
+Status HashChanges(Replica* replica, Observations* seen,
+                   const std::unordered_map<size_t, std::string>& link_targets, size_t threads) {
+  std::deque<Observed>* changes = &seen->changes;
   std::atomic<size_t> next{0};
   std::mutex mu;
   Status first_error;
@@ -38,7 +39,7 @@ Status HashChanges(Replica* replica, std::deque<Observed>* changes,
       if (i >= changes->size()) return;
       Observed& o = (*changes)[i];
       ReplicaEntry entry;
-      entry.path = o.path;
+      entry.path = seen->path(o);
       entry.kind = o.kind;
       entry.size = o.size;
       if (o.kind == EntryKind::kSymlink) entry.link_target = link_targets.at(i);
@@ -46,7 +47,7 @@ Status HashChanges(Replica* replica, std::deque<Observed>* changes,
       if (hash.ok()) {
         o.hash = *hash;
       } else if (hash.status().IsNotFound()) {
-        (*gone)[i] = 1;
+        o.state = ChangeState::kAbsent;
       } else {
         std::lock_guard<std::mutex> lock(mu);
         if (first_error.ok()) first_error = hash.status();
@@ -62,6 +63,26 @@ Status HashChanges(Replica* replica, std::deque<Observed>* changes,
 }
 
 }  // namespace
+
+Status Observations::Add(std::string_view path, const Observed& o) {
+  FERRY_ASSIGN_OR_RETURN(uint32_t offset, paths.Add(path));
+  changes.push_back(o);
+  changes.back().path_offset_ = offset;
+  return Status::OK();
+}
+
+Status CheckModeFits(std::string_view path, uint32_t mode) {
+  if (ModeFits(mode)) return Status::OK();
+  char octal[16];
+  std::snprintf(octal, sizeof octal, "%o", mode);
+  return Status::InvalidArgument("sync: " + std::string(path) + " has mode " + octal +
+                                 ", wider than any file mode (16 bits); fix it on its replica");
+}
+
+void Observations::SortByPath() {
+  std::stable_sort(changes.begin(), changes.end(),
+                   [this](const Observed& x, const Observed& y) { return path(x) < path(y); });
+}
 
 std::string_view ChangeStateName(ChangeState state) {
   switch (state) {
@@ -89,6 +110,7 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
   if (out.root_state != RootState::kMissing) {
     FERRY_RETURN_IF_ERROR(replica->List([&](ReplicaEntry e) {
       ++out.listed;
+      FERRY_RETURN_IF_ERROR(CheckModeFits(e.path, e.mode));
       ChangeState state = ChangeState::kCreated;
       const BaselineRecord* r = baseline.Find(e.path);
       if (r != nullptr) {
@@ -100,19 +122,17 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
       if (e.kind == EntryKind::kSymlink) {
         link_targets.emplace(out.changes.size(), std::move(e.link_target));
       }
-      out.changes.push_back(FromEntry(std::move(e), state));
-      return Status::OK();
+      return out.Add(e.path, FromEntry(e, state));
     }));
   }
   // Every change so far is a candidate to hash (created or stamp changed).
-  std::vector<uint8_t> gone(out.changes.size(), 0);
-  FERRY_RETURN_IF_ERROR(HashChanges(replica, &out.changes, link_targets, &gone, hash_threads));
+  FERRY_RETURN_IF_ERROR(HashChanges(replica, &out, link_targets, hash_threads));
   link_targets.clear();
   out.hashed = out.changes.size();
   for (size_t i = 0; i < out.changes.size(); ++i) {
     Observed& o = out.changes[i];
-    const BaselineRecord* r = baseline.Find(o.path);
-    if (gone[i]) {
+    const BaselineRecord* r = baseline.Find(out.path(o));
+    if (o.state == ChangeState::kAbsent) {
       // Vanished since the walk: deleted if the baseline had it, else never there.
       if (r != nullptr) seen[r - records.data()] = false;
       o.state = ChangeState::kAbsent;
@@ -124,15 +144,16 @@ Result<Observations> ObserveReplica(Replica* replica, const Baseline& baseline, 
   for (size_t i = 0; i < records.size(); ++i) {
     if (seen[i]) continue;
     Observed o;
-    o.path = records[i].path;
     o.kind = records[i].kind;
     o.size = records[i].size;
     o.hash = records[i].hash;
     o.state = ChangeState::kDeleted;
-    out.changes.push_back(std::move(o));
+    FERRY_RETURN_IF_ERROR(out.Add(baseline.path(records[i]), o));
   }
+  // Paths are unique here, so std::sort: in place, where stable_sort would allocate a buffer
+  // of up to half the changes (3.6 MB at a first sync of 100,000 files).
   std::sort(out.changes.begin(), out.changes.end(),
-            [](const Observed& x, const Observed& y) { return x.path < y.path; });
+            [&out](const Observed& x, const Observed& y) { return out.path(x) < out.path(y); });
   return out;
 }
 

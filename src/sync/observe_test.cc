@@ -21,15 +21,14 @@ class ObserveTest : public ::testing::Test {
   }
   // A baseline recording the replica exactly as it is now, on side A.
   Baseline RecordNow() {
-    std::vector<BaselineRecord> records;
+    std::vector<std::pair<std::string, BaselineRecord>> records;
     Status s = replica_.List([&](ReplicaEntry e) {
       BaselineRecord r;
-      r.path = e.path;
       r.kind = e.kind;
       r.size = e.size;
       r.hash = HashEntry(&replica_, e).value();
       r.a = {e.mtime_ns, e.inode, e.mode};
-      records.push_back(r);
+      records.emplace_back(e.path, r);
       return Status::OK();
     });
     EXPECT_TRUE(s.ok());
@@ -40,7 +39,9 @@ class ObserveTest : public ::testing::Test {
   // path -> "state" for every reported change.
   std::map<std::string, std::string> States(const Observations& obs) {
     std::map<std::string, std::string> out;
-    for (const Observed& o : obs.changes) out[o.path] = std::string(ChangeStateName(o.state));
+    for (const Observed& o : obs.changes) {
+      out[std::string(obs.path(o))] = std::string(ChangeStateName(o.state));
+    }
     return out;
   }
 
@@ -95,7 +96,7 @@ TEST_F(ObserveTest, ClassifiesModifiedDeletedCreatedAndTouched) {
   EXPECT_EQ(States(obs), want);
   EXPECT_EQ(obs.hashed, 4u);  // touched, modified, kind, new: never same.txt
   std::map<std::string, const Observed*> by_path;
-  for (const Observed& o : obs.changes) by_path[o.path] = &o;
+  for (const Observed& o : obs.changes) by_path[std::string(obs.path(o))] = &o;
   EXPECT_EQ(by_path["deleted.txt"]->hash, HashBytes("d"));           // what was there
   EXPECT_EQ(by_path["touched.txt"]->mtime_ns, env_.NowUnixNanos());  // its new stamp
   EXPECT_EQ(by_path["modified.txt"]->hash, HashBytes("m2"));
@@ -119,6 +120,21 @@ TEST_F(ObserveTest, UsesTheStampOfItsOwnSide) {
   ASSERT_EQ(as_b.changes.size(), 1u);
   EXPECT_EQ(as_b.changes[0].state, ChangeState::kUnchanged);  // re-hashed, same content
   EXPECT_EQ(as_b.hashed, 1u);
+}
+
+}  // namespace
+}  // namespace ferry::sync
+
+namespace ferry::sync {
+namespace {
+
+TEST(ObservedTest, StaysSixtyFourBytesAndRefusesAModeWiderThan16Bits) {
+  // docs/SYNC.md "Performance": a first sync holds one per file per side.
+  EXPECT_EQ(sizeof(Observed), 64u);
+  EXPECT_TRUE(CheckModeFits("f", 0170777).ok());  // every st_mode fits
+  EXPECT_EQ(CheckModeFits("d/f", 0200000).message(),
+            "sync: d/f has mode 200000, wider than any file mode (16 bits); fix it on its "
+            "replica");
 }
 
 }  // namespace

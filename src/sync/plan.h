@@ -99,9 +99,11 @@ struct SyncPlan {
   std::vector<SyncAction> actions;  // in execution order
   std::vector<Conflict> conflicts;  // resolved ones too (their actions are in `actions`)
   std::vector<SkippedPath> skipped;
-  // Paths changed on both sides to the same content ("updated equally"): no action, a new
-  // baseline record.
-  std::vector<std::string> equal;
+  // How many paths changed on both sides to the same content ("updated equally"): no action,
+  // a new baseline record, which NewBaseline derives from the observations. A count, not the
+  // paths: at a first sync of two identical trees that is every path (6.4 MB of strings at
+  // 100,000 files).
+  uint64_t equal = 0;
 
   bool empty() const { return actions.empty(); }
   // Conflicts left untouched (no winner): exit 4.

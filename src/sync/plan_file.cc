@@ -139,7 +139,9 @@ Result<PlanFile> ParsePlanFile(std::string_view text, std::string_view where) {
       file.plan.skipped.push_back(
           {s.at("path").get<std::string>(), s.at("reason").get<std::string>()});
     }
-    file.plan.equal = j.at("equal").get<std::vector<std::string>>();
+    // A count since ferry stopped listing the paths; a list (older plans) counts its paths.
+    const Json& equal = j.at("equal");
+    file.plan.equal = equal.is_array() ? equal.size() : equal.get<uint64_t>();
     return file;
   } catch (const std::exception& e) {
     return Status::InvalidArgument("sync plan " + std::string(where) + ": " + e.what() +

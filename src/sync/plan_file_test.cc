@@ -50,7 +50,7 @@ PlanFile Sample() {
   c.note = "left untouched (policy manual)";
   f.plan.conflicts = {c};
   f.plan.skipped = {{"s", "direction a-to-b"}};
-  f.plan.equal = {"e"};
+  f.plan.equal = 1;
   return f;
 }
 
@@ -63,6 +63,16 @@ TEST(PlanFileTest, RoundTripsEveryFieldAndPrecondition) {
   EXPECT_EQ(back->plan.actions[2].target.hash, HashBytes("old"));
   EXPECT_EQ(back->plan.actions[0].to_path, "q");
   EXPECT_FALSE(back->plan.conflicts[0].winner.has_value());
+}
+
+// Plans written before the count listed the equal paths; they still load, counted.
+TEST(PlanFileTest, AnOldPlanListingItsEqualPathsCountsThem) {
+  nlohmann::ordered_json j = PlanFileToJson(Sample());
+  j["equal"] = {"e.md", "f.md"};
+  Result<PlanFile> back = ParsePlanFile(j.dump(), "old.json");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->plan.equal, 2u);
+  EXPECT_EQ(PlanFileToJson(Sample())["equal"], 1);
 }
 
 TEST(PlanFileTest, DocumentedShapeOfACopy) {

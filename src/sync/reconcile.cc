@@ -28,20 +28,20 @@ std::optional<Side> ByKeys(std::initializer_list<int> orders) {
   return Side::kA;  // the same mtime, size and hash: only the kind differs; A, documented
 }
 
-// The observation of one side for `path`: its change entry, or unchanged from the baseline
+// The observation of one side for a path: its change entry, or unchanged from the baseline
 // record, or absent.
 Observed SideView(const Observed* change, const BaselineRecord* record, Side side) {
   if (change != nullptr) return *change;
   Observed o;
   if (record == nullptr) return o;  // kAbsent
   const SideStamp& s = StampOf(*record, side);
-  o.path = record->path;
-  o.kind = record->kind;
+  o.kind = record->kind;  // no path: Decide is given it, and nothing reads this one's
   o.size = record->size;
   o.hash = record->hash;
   o.mtime_ns = s.mtime_ns;
   o.inode = s.inode;
-  o.mode = s.mode;
+  // A baseline's modes are ones an Observed held (16 bits), unless the file was made by hand.
+  o.mode = static_cast<uint16_t>(s.mode);
   o.state = ChangeState::kUnchanged;
   return o;
 }
@@ -170,7 +170,7 @@ std::pair<bool, bool> Planner::Decide(const std::string& path, const Observed& a
     case Verdict::kNothing:
       return now;
     case Verdict::kEqual:
-      plan_->equal.push_back(path);
+      ++plan_->equal;
       return now;
     case Verdict::kConflict:
       return ResolveConflict(path, ea, eb);
@@ -291,19 +291,20 @@ SyncPlan Reconcile(const Observations& a, const Observations& b, const Baseline&
     }
   };
   while (i < records.size() || j < a.changes.size() || k < b.changes.size()) {
-    const std::string* next = nullptr;
-    for (const std::string* p : {i < records.size() ? &records[i].path : nullptr,
-                                 j < a.changes.size() ? &a.changes[j].path : nullptr,
-                                 k < b.changes.size() ? &b.changes[k].path : nullptr}) {
-      if (p != nullptr && (next == nullptr || *p < *next)) next = p;
+    std::optional<std::string_view> next;
+    for (std::optional<std::string_view> p :
+         {i < records.size() ? std::optional(baseline.path(i)) : std::nullopt,
+          j < a.changes.size() ? std::optional(a.path(a.changes[j])) : std::nullopt,
+          k < b.changes.size() ? std::optional(b.path(b.changes[k])) : std::nullopt}) {
+      if (p && (!next || *p < *next)) next = p;
     }
-    std::string path = *next;
+    std::string path(*next);
     const BaselineRecord* record =
-        i < records.size() && records[i].path == path ? &records[i++] : nullptr;
+        i < records.size() && baseline.path(i) == path ? &records[i++] : nullptr;
     const Observed* ca =
-        j < a.changes.size() && a.changes[j].path == path ? &a.changes[j++] : nullptr;
+        j < a.changes.size() && a.path(a.changes[j]) == path ? &a.changes[j++] : nullptr;
     const Observed* cb =
-        k < b.changes.size() && b.changes[k].path == path ? &b.changes[k++] : nullptr;
+        k < b.changes.size() && b.path(b.changes[k]) == path ? &b.changes[k++] : nullptr;
     Observed va = SideView(ca, record, Side::kA);
     Observed vb = SideView(cb, record, Side::kB);
     close(pending[0], path, false);

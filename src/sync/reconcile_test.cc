@@ -25,7 +25,6 @@ class Scene {
   Scene& Base(const std::string& path, const std::string& content,
               EntryKind kind = EntryKind::kFile) {
     BaselineRecord r;
-    r.path = path;
     r.kind = kind;
     if (kind != EntryKind::kDir) {
       r.size = content.size();
@@ -33,14 +32,13 @@ class Scene {
     }
     r.a = {100, 1, 0644};
     r.b = {100, 2, 0644};
-    records_.push_back(r);
+    records_.emplace_back(path, r);
     return *this;
   }
   // The state of `path` on `side` now (kCreated / kModified: with this content and mtime).
   Scene& On(Side side, const std::string& path, ChangeState state, const std::string& content = "",
             int64_t mtime_ns = 0, EntryKind kind = EntryKind::kFile) {
     Observed o;
-    o.path = path;
     o.state = state;
     o.kind = kind;
     o.mtime_ns = mtime_ns;
@@ -50,23 +48,22 @@ class Scene {
       o.hash = HashBytes(content);
     }
     if (state == S::kDeleted) {
-      for (const BaselineRecord& r : records_) {
-        if (r.path == path) {
+      for (const auto& [record_path, r] : records_) {
+        if (record_path == path) {
           o.kind = r.kind;
           o.size = r.size;
           o.hash = r.hash;
         }
       }
     }
-    (side == Side::kA ? a_ : b_).changes.push_back(o);
+    EXPECT_TRUE((side == Side::kA ? a_ : b_).Add(path, o).ok());
     return *this;
   }
 
   SyncPlan Plan(ReconcileOptions options = {}) {
     EXPECT_TRUE(baseline_.SetRecords(records_).ok());
     for (Observations* o : {&a_, &b_}) {
-      std::sort(o->changes.begin(), o->changes.end(),
-                [](const Observed& x, const Observed& y) { return x.path < y.path; });
+      o->SortByPath();
     }
     if (options.started_at_ns == 0) options.started_at_ns = kStart;
     return Reconcile(a_, b_, baseline_, options);
@@ -75,12 +72,12 @@ class Scene {
 
  private:
   Baseline baseline_;
-  std::vector<BaselineRecord> records_;
+  std::vector<std::pair<std::string, BaselineRecord>> records_;
   Observations a_;
   Observations b_;
 };
 
-// One line per action, then conflicts, equal paths and skips, joined by "; ".
+// One line per action, then conflicts, the count of equal paths and skips, joined by "; ".
 std::string Render(const SyncPlan& plan) {
   std::vector<std::string> parts;
   for (const SyncAction& act : plan.actions) {
@@ -93,7 +90,7 @@ std::string Render(const SyncPlan& plan) {
     parts.push_back("conflict " + c.path + " " +
                     (c.winner ? "winner " + std::string(SideName(*c.winner)) : "untouched"));
   }
-  for (const std::string& p : plan.equal) parts.push_back("equal " + p);
+  if (plan.equal > 0) parts.push_back("equal " + std::to_string(plan.equal));
   for (const SkippedPath& s : plan.skipped) parts.push_back("skip " + s.path);
   std::string out;
   for (const std::string& p : parts) out += (out.empty() ? "" : "; ") + p;
@@ -138,7 +135,7 @@ const Row kTable[] = {
     {S::kCreated, S::kAbsent, false, "copy b notes.md"},
     {S::kAbsent, S::kCreated, true, "copy a notes.md"},
     {S::kAbsent, S::kCreated, false, "copy a notes.md"},
-    {S::kCreated, S::kCreated, true, "equal notes.md"},
+    {S::kCreated, S::kCreated, true, "equal 1"},
     {S::kCreated, S::kCreated, false, kConflict},
     {S::kUnchanged, S::kUnchanged, true, ""},
     {S::kUnchanged, S::kUnchanged, false, ""},
@@ -148,7 +145,7 @@ const Row kTable[] = {
     {S::kUnchanged, S::kDeleted, false, "delete a notes.md"},
     {S::kModified, S::kUnchanged, true, "copy b notes.md"},
     {S::kModified, S::kUnchanged, false, "copy b notes.md"},
-    {S::kModified, S::kModified, true, "equal notes.md"},
+    {S::kModified, S::kModified, true, "equal 1"},
     {S::kModified, S::kModified, false, kConflict},
     {S::kModified, S::kDeleted, true, "copy b notes.md"},  // the modification is kept
     {S::kModified, S::kDeleted, false, "copy b notes.md"},

@@ -86,8 +86,8 @@ void TimedSync(const char* what, bool expect_noop) {
   Result<SyncReport> r = RunSync(env, &a, &b, options);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   Report(what, start, uint64_t{kDirs} * kFilesPerDir);
-  std::printf("  actions %zu, equal %zu, hashed %lu\n", r->plan.actions.size(),
-              r->plan.equal.size(), static_cast<unsigned long>(r->hashed));
+  std::printf("  actions %zu, equal %lu, hashed %lu\n", r->plan.actions.size(),
+              static_cast<unsigned long>(r->plan.equal), static_cast<unsigned long>(r->hashed));
   const SyncPhaseTimes& p = r->phases;
   std::printf("  phases: load %.3f s, observe %.3f s, plan %.3f s, execute %.3f s, commit %.3f s\n",
               p.load_ns / 1e9, p.observe_ns / 1e9, p.plan_ns / 1e9, p.execute_ns / 1e9,

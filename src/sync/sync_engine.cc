@@ -6,6 +6,7 @@
 #include "base/file_util.h"
 #include "base/path.h"
 #include "sync/baseline.h"
+#include "sync/new_baseline.h"
 #include "sync/observe.h"
 #include "sync/renames.h"
 
@@ -36,9 +37,9 @@ Result<ObservedPair> ObserveBoth(Replica* a, Replica* b, const Baseline& baselin
 // which updates a stamp), so the plan is empty too.
 bool NothingToCommit(const Observations& a_seen, const Observations& b_seen, const SyncPlan& plan,
                      bool baseline_is_current) {
+  // (Paths "updated equally" are changes on both sides, so none here either.)
   return baseline_is_current && a_seen.changes.empty() && b_seen.changes.empty() &&
-         plan.actions.empty() && plan.conflicts.empty() && plan.skipped.empty() &&
-         plan.equal.empty();
+         plan.actions.empty() && plan.conflicts.empty() && plan.skipped.empty();
 }
 
 }  // namespace
@@ -97,15 +98,17 @@ Result<SyncReport> RunSync(Env* env, Replica* a, Replica* b, const SyncOptions& 
       // A no-op: the baseline on disk already says exactly this, in the current format, so
       // it is neither rebuilt nor rewritten (nor fsynced). Nothing changes on disk, so a crash
       // here leaves what was there.
-      ExecuteResult executed;
-      executed.baseline = std::move(baseline);
-      report.executed = std::move(executed);
+      report.executed = ExecuteResult{};
     } else {
-      FERRY_ASSIGN_OR_RETURN(ExecuteResult executed,
-                             ExecutePlan(a, b, report.plan, baseline, a_seen, b_seen,
-                                         reconcile.started_at_ns, options.execute));
+      FERRY_ASSIGN_OR_RETURN(
+          ExecuteResult executed,
+          ExecutePlan(a, b, report.plan, reconcile.started_at_ns, options.execute));
       phase_done(&report.phases.execute_ns);
-      FERRY_RETURN_IF_ERROR(SaveBaseline(env, report.baseline_path, executed.baseline));
+      // Streamed from the merge of what is known (new_baseline.h): the new baseline is never
+      // in memory beside the old one.
+      FERRY_RETURN_IF_ERROR(
+          SaveBaseline(env, report.baseline_path, baseline.id_a(), baseline.id_b(),
+                       NewBaselineSource(baseline, a_seen, b_seen, executed.landed)));
       phase_done(&report.phases.commit_ns);
       report.executed = std::move(executed);
     }
