@@ -429,6 +429,14 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
         (rc == CURLE_OPERATION_TIMEDOUT && detail.rfind("Operation too slow", 0) == 0)) {
       detail = "the peer stalled: no byte moved for " + DurationText(stall_ms);
     }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+      // The same certificate will fail the same way on every retry: say so at once, and how
+      // a private CA is trusted.
+      return Status::Unavailable(what + ": " + detail +
+                                     " (a server with a private CA needs its certificate: "
+                                     "--cacert FILE or $FERRY_CA_BUNDLE)",
+                                 /*retryable=*/false);
+    }
     return Status::Unavailable(what + ": " + detail, /*retryable=*/true);
   }
   long code = 0;

@@ -46,7 +46,9 @@
 //   stalled: with libcurl 7.x a paused HTTP/2 stream can hold up its connection's others.
 //   A connect slower than connect_timeout_ms fails as well. A timeout <= 0 disables that
 //   check (libcurl's 300 s connect default then applies). These, and every other transport
-//   failure, are Status::Unavailable("<METHOD> <url>: <what happened>", retryable=true).
+//   failure, are Status::Unavailable("<METHOD> <url>: <what happened>", retryable=true),
+//   except a server certificate that fails verification (or an unreadable ca_bundle): the
+//   same, retryable=false, with a hint at --cacert / $FERRY_CA_BUNDLE.
 // - A sink that returns an error aborts the transfer and Send returns that Status unchanged.
 // - Response header names are lowercased; headers of interim 1xx responses are discarded.
 // - A PUT/POST without a Content-Type header is sent as application/octet-stream, and no

@@ -304,7 +304,14 @@ TEST_F(CurlHttpClientH2Test, AServerWhoseCertificateIsNotTrustedIsRefused) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(r.status().message().rfind("GET " + url + ": ", 0), 0u) << r.status().message();
-  EXPECT_NE(r.status().message().find("certificate"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("SSL certificate problem"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find(
+                "(a server with a private CA needs its certificate: --cacert FILE or "
+                "$FERRY_CA_BUNDLE)"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_FALSE(r.status().retryable()) << "the same certificate fails every retry";
   EXPECT_TRUE(nginx_.AccessLog().empty());
 }
 
