@@ -5,8 +5,7 @@
 //
 // --cacert (else $FERRY_CA_BUNDLE) names a PEM file of CA certificates that an https://
 // server (a `ferry serve --tls-cert`, or a proxy in front of one) is verified against
-// instead of the system's store, as with curl --cacert; an unreadable file is a usage error
-// before anything is fetched.
+// instead of the system's store, as with curl --cacert (src/cli/ca_bundle.h).
 //
 // --events writes the JSON-lines event stream of docs/EVENTS.md to FILE (truncated) or, with
 // "-", to stdout; the terminal bar or progress lines still go to stderr. With "--events -" the
@@ -29,6 +28,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/ca_bundle.h"
 #include "cli/command.h"
 #include "cli/events_file.h"
 #include "cli/exit_codes.h"
@@ -138,19 +138,11 @@ class PullCommand : public Command {
     both.push_back(std::move(events));
     std::unique_ptr<ProgressSink> progress = NewTeeProgressSink(std::move(both));
     o.progress = progress.get();
+    Result<std::string> ca_bundle = ResolveCaBundle(env, cacert_);
+    if (!ca_bundle.ok()) return ReportFailure(global, ca_bundle.status(), kExitUsage);
     HttpClientOptions http_options;
     http_options.user_agent = std::string("ferry/") + FERRY_VERSION;
-    http_options.ca_bundle = cacert_.empty() ? GetEnvOrEmpty("FERRY_CA_BUNDLE") : cacert_;
-    if (!http_options.ca_bundle.empty()) {
-      // Checked here, so a typo is exit 2 naming the file rather than a TLS error per request.
-      Result<std::unique_ptr<SequentialFile>> ca = env->NewSequentialFile(http_options.ca_bundle);
-      if (!ca.ok()) {
-        return ReportFailure(global,
-                             Status::InvalidArgument(ca.status().message())
-                                 .WithContext(cacert_.empty() ? "$FERRY_CA_BUNDLE" : "--cacert"),
-                             kExitUsage);
-      }
-    }
+    http_options.ca_bundle = *ca_bundle;
     std::unique_ptr<HttpClient> http = NewCurlHttpClient(http_options);
     Result<pull::PullOutcome> out = pull::RunPull(env, http.get(), o);
     if (!out.ok()) {

@@ -120,5 +120,21 @@ TEST_F(PullOverH2ProxyTest, WithoutTheCaTheServerIsRefusedAndAMissingCaFileIsAUs
   EXPECT_TRUE(nginx_.AccessLog().empty());
 }
 
+TEST_F(PullOverH2ProxyTest, StackTrustsTheSameCa) {
+  RunOptions o;
+  o.env_unset = {"FERRY_TOKEN", "FERRY_CA_BUNDLE"};
+  CommandResult r = RunCommand({FerryBinary(), "--json", "stack", "list", "--server",
+                                nginx_.url(""), "--token", "tok-ana", "--cacert", nginx_.ca_file()},
+                               o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"big\""), std::string::npos) << r.out;
+  o.env_add = {"FERRY_CA_BUNDLE=" + dir_.Join("missing.pem")};
+  r = RunCommand({FerryBinary(), "stack", "list", "--server", nginx_.url(""), "--token", "tok-ana"},
+                 o);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("$FERRY_CA_BUNDLE: open " + dir_.Join("missing.pem")), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace ferry::testing
