@@ -80,8 +80,17 @@ class HttpClient {
 Result<HttpResponse> SendAndCollect(HttpClient* client, const HttpRequest& request,
                                     uint64_t max_body_bytes);
 
-// The libcurl client. `user_agent` is sent on every request.
+struct HttpClientOptions {
+  std::string user_agent = "ferry";  // sent on every request
+  // A PEM file of CA certificates that https:// servers are verified against, instead of the
+  // system's store (curl --cacert; `ferry pull --cacert`, $FERRY_CA_BUNDLE). Empty: the
+  // system's.
+  std::string ca_bundle;
+};
+
+// The libcurl client (src/net/curl_http_client.h).
 std::unique_ptr<HttpClient> NewCurlHttpClient(const std::string& user_agent = "ferry");
+std::unique_ptr<HttpClient> NewCurlHttpClient(const HttpClientOptions& options);
 
 }  // namespace ferry
 

@@ -1,7 +1,11 @@
 // `ferry pull`: make a workspace match a catalog server's manifest (src/pull/pull_engine.h).
 //
 //   ferry pull --server URL [--token T] [--workspace DIR] [--jobs N] [--link ORDER]
-//              [--dry-run] [--wait] [--events FILE|-] [--json]
+//              [--cacert FILE] [--dry-run] [--wait] [--events FILE|-] [--json]
+//
+// --cacert (else $FERRY_CA_BUNDLE) names a PEM file of CA certificates that an https://
+// server (a `ferry serve --tls-cert`, or a proxy in front of one) is verified against
+// instead of the system's store, as with curl --cacert (src/cli/ca_bundle.h).
 //
 // --events writes the JSON-lines event stream of docs/EVENTS.md to FILE (truncated) or, with
 // "-", to stdout; the terminal bar or progress lines still go to stderr. With "--events -" the
@@ -24,6 +28,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/ca_bundle.h"
 #include "cli/command.h"
 #include "cli/events_file.h"
 #include "cli/exit_codes.h"
@@ -68,6 +73,9 @@ class PullCommand : public Command {
         ->check(CLI::Range(1, 64));
     app->add_option("--link", link_,
                     "Link strategies in order of preference (reflink,symlink,hardlink,copy)");
+    app->add_option("--cacert", cacert_,
+                    "PEM file of CA certificates to verify an https:// server against, instead "
+                    "of the system's (default: $FERRY_CA_BUNDLE)");
     app->add_flag("--dry-run", dry_run_, "Print the plan and change nothing");
     app->add_flag("--wait", wait_, "Wait for another ferry process holding the workspace");
     app->add_option("--events", events_,
@@ -77,6 +85,9 @@ class PullCommand : public Command {
         "Token: --token, else $FERRY_TOKEN, else <workspace>/.ferry/token, else "
         "~/.config/ferry/token; with none the request goes without one and the server "
         "answers (ferry serve: 401, exit 3), as for ferry stack.\n"
+        "HTTPS: the server is verified against --cacert FILE, else $FERRY_CA_BUNDLE, else the "
+        "system's CA store; HTTP/2 is used where the server offers it, and then one "
+        "connection carries all of a pull's downloads.\n"
         "Exit codes: 0 everything synced; 1 some entries failed (the rest synced) or "
         "the audit left violations; 2 bad arguments or a malformed manifest; 3 server "
         "unreachable, not a catalog server, or token refused or missing; 5 workspace "
@@ -127,7 +138,12 @@ class PullCommand : public Command {
     both.push_back(std::move(events));
     std::unique_ptr<ProgressSink> progress = NewTeeProgressSink(std::move(both));
     o.progress = progress.get();
-    std::unique_ptr<HttpClient> http = NewCurlHttpClient(std::string("ferry/") + FERRY_VERSION);
+    Result<std::string> ca_bundle = ResolveCaBundle(env, cacert_);
+    if (!ca_bundle.ok()) return ReportFailure(global, ca_bundle.status(), kExitUsage);
+    HttpClientOptions http_options;
+    http_options.user_agent = std::string("ferry/") + FERRY_VERSION;
+    http_options.ca_bundle = *ca_bundle;
+    std::unique_ptr<HttpClient> http = NewCurlHttpClient(http_options);
     Result<pull::PullOutcome> out = pull::RunPull(env, http.get(), o);
     if (!out.ok()) {
       // The bar is not "done"; only the event stream hears how it ended.
@@ -169,6 +185,7 @@ class PullCommand : public Command {
   std::string workspace_;
   std::optional<int> jobs_;  // unset: adaptive downloads
   std::string link_ = "reflink,symlink,hardlink,copy";
+  std::string cacert_;  // "" = $FERRY_CA_BUNDLE, else the system's CA store
   bool dry_run_ = false;
   bool wait_ = false;
   std::string events_;  // "" = none, "-" = stdout, else a file

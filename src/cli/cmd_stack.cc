@@ -1,7 +1,7 @@
-// `ferry stack list|add|remove [TYPE ID] --server URL [--token T]`: a user's view of and changes
-// to their stack on a `ferry serve` catalog server (GET /api/catalog, PUT and DELETE
-// /api/stack/<type>/<id>). TYPE is packages, memory_domains or direct_tables (singular forms
-// too).
+// `ferry stack list|add|remove [TYPE ID] --server URL [--token T] [--cacert FILE]`: a user's
+// view of and changes to their stack on a `ferry serve` catalog server (GET /api/catalog, PUT
+// and DELETE /api/stack/<type>/<id>). TYPE is packages, memory_domains or direct_tables
+// (singular forms too). --cacert / $FERRY_CA_BUNDLE as for pull (src/cli/ca_bundle.h).
 //
 // Token: found as `ferry pull` finds it, with the current directory as the workspace:
 // --token, $FERRY_TOKEN, ./.ferry/token, ~/.config/ferry/token (src/pull/token.h). With none,
@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/ca_bundle.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "ferry/env.h"
@@ -86,6 +87,9 @@ class StackCommand : public Command {
     app->add_option("--token", token_,
                     "Bearer token (default: $FERRY_TOKEN, ./.ferry/token, "
                     "~/.config/ferry/token)");
+    app->add_option("--cacert", cacert_,
+                    "PEM file of CA certificates to verify an https:// server against, instead "
+                    "of the system's (default: $FERRY_CA_BUNDLE)");
     app->footer(
         "Token: --token, else $FERRY_TOKEN, else ./.ferry/token, else "
         "~/.config/ferry/token (as for ferry pull); with none the request goes without "
@@ -105,7 +109,9 @@ class StackCommand : public Command {
     if (!token.ok()) return ReportFailure(global, token.status());
     token_ = *token;
     while (!server_.empty() && server_.back() == '/') server_.pop_back();
-    client_ = NewCurlHttpClient("ferry-stack");
+    Result<std::string> ca_bundle = ResolveCaBundle(Env::Default(), cacert_);
+    if (!ca_bundle.ok()) return ReportFailure(global, ca_bundle.status(), kExitUsage);
+    client_ = NewCurlHttpClient(HttpClientOptions{"ferry-stack", *ca_bundle});
     if (action_ == "list") return List(global);
     serve::StackKind kind;
     if (type_.empty() || id_.empty()) {
@@ -120,9 +126,9 @@ class StackCommand : public Command {
                                           "'; use packages, memory_domains or direct_tables"));
     }
     const bool add = action_ == "add";
-    HttpRequest req = Request(add ? "PUT" : "DELETE",
-                              std::string("/api/stack/") + serve::StackKindName(kind) + "/" +
-                                  UrlEncodeQueryValue(id_));
+    HttpRequest req =
+        Request(add ? "PUT" : "DELETE", std::string("/api/stack/") + serve::StackKindName(kind) +
+                                            "/" + UrlEncodeQueryValue(id_));
     Result<HttpResponse> res = SendAndCollect(client_.get(), req, kMaxCatalogBody);
     if (!res.ok()) return ReportFailure(global, res.status());
     Status s = StackChangeStatus(*res, req.method, req.url);
@@ -195,6 +201,7 @@ class StackCommand : public Command {
   std::string id_;
   std::string server_;
   std::string token_;
+  std::string cacert_;  // "" = $FERRY_CA_BUNDLE, else the system's CA store
   std::unique_ptr<HttpClient> client_;
 };
 

@@ -8,8 +8,26 @@
 #include <string>
 #include <utility>
 
+#include "net/body_queue.h"
+#include "net/concurrency_controller.h"
+
 namespace ferry {
 namespace {
+
+// How many body bytes one transfer on the multi path may have waiting for its consumer
+// before the driver pauses it (net/body_queue.h). 1 MiB keeps a 64-transfer pull under
+// ~100 MiB of queued bytes at worst (plus a chunk each), and is several HTTP/2 frames ahead
+// of a sink that keeps up.
+constexpr size_t kMaxQueuedBodyBytes = 1 << 20;
+
+bool IsHttps(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.size() < kScheme.size()) return false;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(url[i])) != kScheme[i]) return false;
+  }
+  return true;
+}
 
 std::string Lowercase(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -33,11 +51,16 @@ bool HasHeader(const HttpRequest& request, std::string_view lower_name) {
   return false;
 }
 
-// State of one transfer, shared by the callbacks.
+// State of one transfer, shared by the callbacks. On the easy path everything runs on the
+// caller's thread. On the multi path the callbacks run on the driver thread and own every
+// field but `sink_status` until the driver's on_done closes `queue`; the consumer (Send's
+// thread) reads `head` after its first Take that brought bytes, and the rest after the Take
+// that says closed (BodyQueue's mutex orders both).
 struct Transfer {
   const CurlLibrary* curl = nullptr;
   CURL* handle = nullptr;
-  // Stall detection: when bytes last moved, and how long without is too long.
+  // Stall detection: when bytes last moved (0: not yet started; the multi path starts the
+  // clock when libcurl first runs the transfer), and how long without is too long.
   int64_t stall_timeout_ns = 0;
   int64_t last_progress_ns = 0;
   curl_off_t last_dlnow = 0;
@@ -47,6 +70,10 @@ struct Transfer {
   HttpResponse response;
   bool status_known = false;
   Status sink_status;  // non-OK once the sink aborted the transfer
+  // Multi path only.
+  CurlMultiDriver* driver = nullptr;
+  BodyQueue* queue = nullptr;
+  HttpResponse head;  // status and headers as of the first body byte, for the sink
 };
 
 int64_t MonotonicNanos() {
@@ -62,6 +89,12 @@ int OnProgress(void* userdata, curl_off_t /*dltotal*/, curl_off_t dlnow, curl_of
                curl_off_t ulnow) {
   auto* t = static_cast<Transfer*>(userdata);
   const int64_t now = MonotonicNanos();
+  // Multi path: a transfer that waited in libcurl's queue for a connection has not stalled,
+  // and while ferry itself holds a transfer back (a consumer behind, see
+  // net/curl_multi_driver.h) silence on a shared HTTP/2 connection can be ours.
+  if (t->last_progress_ns == 0 || (t->driver != nullptr && t->driver->any_paused())) {
+    t->last_progress_ns = now;
+  }
   if (dlnow != t->last_dlnow || ulnow != t->last_ulnow) {
     t->last_dlnow = dlnow;
     t->last_ulnow = ulnow;
@@ -116,6 +149,66 @@ size_t OnBody(char* data, size_t size, size_t nmemb, void* userdata) {
   return n;
 }
 
+// The multi path's write callback, on the driver thread: hands the bytes to the consumer's
+// queue, or pauses the transfer while the queue is full (libcurl then delivers the same
+// bytes again after the consumer's Resume).
+size_t OnQueuedBody(char* data, size_t size, size_t nmemb, void* userdata) {
+  auto* t = static_cast<Transfer*>(userdata);
+  const size_t n = size * nmemb;
+  if (!t->status_known) {
+    long code = 0;
+    t->curl->easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &code);
+    t->response.status = static_cast<int>(code);
+    t->status_known = true;
+    t->head = t->response;  // before the first push: the consumer reads it after
+  }
+  if (!t->queue->TryPush(std::string_view(data, n))) {
+    t->driver->MarkPaused(t->handle);
+    return CURL_WRITEFUNC_PAUSE;
+  }
+  return n;
+}
+
+// The multi path (net/curl_multi_driver.h): the transfer runs on the driver thread while
+// this, on Send's thread, feeds the queued bytes to the sink until the driver is done with
+// it; returns libcurl's result. A sink error cancels the transfer; the bytes still queued are
+// then dropped.
+CURLcode PerformOnDriver(Transfer* t, CurlMultiDriver* driver) {
+  BodyQueue queue(kMaxQueuedBodyBytes);
+  t->driver = driver;
+  t->queue = &queue;
+  t->curl->easy_setopt(t->handle, CURLOPT_WRITEFUNCTION, OnQueuedBody);
+  // Wait for an HTTP/2 connection being set up to this host rather than open another.
+  t->curl->easy_setopt(t->handle, CURLOPT_PIPEWAIT, 1L);
+  CURLcode result = CURLE_OK;
+  // On the driver thread, last: once the queue is closed this frame may be gone.
+  driver->Add(t->handle, [&queue, &result](CURLcode rc) {
+    result = rc;
+    queue.Close();
+  });
+  std::string bytes;
+  bool cancelled = false;
+  for (;;) {
+    const BodyQueue::Taken taken = queue.Take(&bytes);
+    if (taken.closed) break;
+    if (cancelled) continue;
+    // Resumed before the sink runs, so the network refills the queue while the sink works.
+    if (taken.resume) driver->Resume(t->handle);
+    if (*t->sink == nullptr) {
+      t->head.body.append(bytes);
+      continue;
+    }
+    Status s = (*t->sink)(t->head, bytes);
+    if (!s.ok()) {
+      t->sink_status = std::move(s);
+      cancelled = true;
+      driver->Cancel(t->handle);
+    }
+  }
+  t->response.body = std::move(t->head.body);
+  return result;
+}
+
 void LockShare(CURL* /*handle*/, curl_lock_data data, curl_lock_access /*access*/, void* userptr) {
   auto* locks = static_cast<std::vector<std::mutex>*>(userptr);
   (*locks)[static_cast<size_t>(data)].lock();
@@ -134,7 +227,10 @@ struct SlistDeleter {
 }  // namespace
 
 CurlHttpClient::CurlHttpClient(std::string user_agent)
-    : user_agent_(std::move(user_agent)), share_locks_(CURL_LOCK_DATA_LAST + 1) {
+    : CurlHttpClient(HttpClientOptions{std::move(user_agent), ""}) {}
+
+CurlHttpClient::CurlHttpClient(HttpClientOptions options)
+    : options_(std::move(options)), share_locks_(CURL_LOCK_DATA_LAST + 1) {
   Result<const CurlLibrary*> loaded = LoadCurlLibrary();
   if (!loaded.ok()) {
     load_error_ = loaded.status();
@@ -152,8 +248,12 @@ CurlHttpClient::CurlHttpClient(std::string user_agent)
 }
 
 CurlHttpClient::~CurlHttpClient() {
-  // Every Send has returned its handle by now (destroying a client in use is a caller bug).
-  for (CURL* h : free_handles_) curl_->easy_cleanup(h);
+  // Every Send has returned its handle by now (destroying a client in use is a caller bug),
+  // so the driver has no transfer left; it goes first, closing its connections.
+  driver_.reset();
+  for (const std::vector<CURL*>* pool : {&free_handles_, &free_multi_handles_}) {
+    for (CURL* h : *pool) curl_->easy_cleanup(h);
+  }
   if (share_ != nullptr) curl_->share_cleanup(share_);
 }
 
@@ -162,12 +262,28 @@ size_t CurlHttpClient::handles_created() const {
   return handles_created_;
 }
 
-CURL* CurlHttpClient::AcquireHandle() {
+Result<CurlMultiDriver*> CurlHttpClient::Driver() {
+  std::lock_guard<std::mutex> lock(driver_mu_);
+  if (driver_ == nullptr && driver_error_.ok()) {
+    Result<std::unique_ptr<CurlMultiDriver>> started =
+        CurlMultiDriver::Start(curl_, static_cast<long>(kMaxRequestsPerServer));
+    if (started.ok()) {
+      driver_ = std::move(*started);
+    } else {
+      driver_error_ = started.status();
+    }
+  }
+  if (!driver_error_.ok()) return driver_error_;
+  return driver_.get();
+}
+
+CURL* CurlHttpClient::AcquireHandle(bool multi) {
   {
     std::lock_guard<std::mutex> lock(pool_mu_);
-    if (!free_handles_.empty()) {
-      CURL* h = free_handles_.back();  // LIFO: the warmest connections first
-      free_handles_.pop_back();
+    std::vector<CURL*>& pool = multi ? free_multi_handles_ : free_handles_;
+    if (!pool.empty()) {
+      CURL* h = pool.back();  // LIFO: the warmest connections first
+      pool.pop_back();
       return h;
     }
   }
@@ -179,23 +295,25 @@ CURL* CurlHttpClient::AcquireHandle() {
   return h;
 }
 
-void CurlHttpClient::ReleaseHandle(CURL* handle) {
+void CurlHttpClient::ReleaseHandle(CURL* handle, bool multi) {
   // curl_easy_reset keeps the live connections and caches; only options are forgotten.
   curl_->easy_reset(handle);
   std::lock_guard<std::mutex> lock(pool_mu_);
-  free_handles_.push_back(handle);
+  (multi ? free_multi_handles_ : free_handles_).push_back(handle);
 }
 
 Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const HttpBodySink& sink) {
   const std::string what = request.method + " " + request.url;
   if (curl_ == nullptr) return Status(load_error_.code(), what + ": " + load_error_.message());
-  CURL* h = AcquireHandle();
+  const bool multi = IsHttps(request.url);
+  CURL* h = AcquireHandle(multi);
   if (h == nullptr) return Status::Internal(what + ": curl_easy_init failed (out of memory?)");
   struct Releaser {
     CurlHttpClient* client;
     CURL* handle;
-    ~Releaser() { client->ReleaseHandle(handle); }
-  } releaser{this, h};
+    bool multi;
+    ~Releaser() { client->ReleaseHandle(handle, multi); }
+  } releaser{this, h, multi};
 
   Transfer t;
   t.curl = curl_;
@@ -205,7 +323,10 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
 
   curl_->easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_->easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str());
+  curl_->easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  if (!options_.ca_bundle.empty()) {
+    curl_->easy_setopt(h, CURLOPT_CAINFO, options_.ca_bundle.c_str());  // curl --cacert
+  }
   curl_->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   // Never follow: request.headers are raw headers that libcurl would send to whatever the
   // Location names, the catalog's token with them (net/bearer_token.h; for the same reason
@@ -228,7 +349,8 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
   const int64_t stall_ms = request.stall_timeout_ms;
   if (stall_ms > 0) {
     t.stall_timeout_ns = stall_ms * 1000000;
-    t.last_progress_ns = MonotonicNanos();
+    // The easy path runs now; the multi path starts the clock when libcurl starts it.
+    if (!multi) t.last_progress_ns = MonotonicNanos();
     curl_->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
     curl_->easy_setopt(h, CURLOPT_XFERINFODATA, &t);
@@ -284,7 +406,16 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
   }
   if (headers) curl_->easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
-  const CURLcode rc = curl_->easy_perform(h);
+  CURLcode rc = CURLE_OK;
+  if (multi) {
+    Result<CurlMultiDriver*> driver = Driver();
+    if (!driver.ok()) {
+      return Status(driver.status().code(), what + ": " + driver.status().message());
+    }
+    rc = PerformOnDriver(&t, *driver);
+  } else {
+    rc = curl_->easy_perform(h);
+  }
 
   long connects = 0;
   if (curl_->easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0) {
@@ -298,6 +429,14 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
         (rc == CURLE_OPERATION_TIMEDOUT && detail.rfind("Operation too slow", 0) == 0)) {
       detail = "the peer stalled: no byte moved for " + DurationText(stall_ms);
     }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+      // The same certificate will fail the same way on every retry: say so at once, and how
+      // a private CA is trusted.
+      return Status::Unavailable(what + ": " + detail +
+                                     " (a server with a private CA needs its certificate: "
+                                     "--cacert FILE or $FERRY_CA_BUNDLE)",
+                                 /*retryable=*/false);
+    }
     return Status::Unavailable(what + ": " + detail, /*retryable=*/true);
   }
   long code = 0;
@@ -308,6 +447,10 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request, const Http
 
 std::unique_ptr<HttpClient> NewCurlHttpClient(const std::string& user_agent) {
   return std::make_unique<CurlHttpClient>(user_agent);
+}
+
+std::unique_ptr<HttpClient> NewCurlHttpClient(const HttpClientOptions& options) {
+  return std::make_unique<CurlHttpClient>(options);
 }
 
 }  // namespace ferry

@@ -33,20 +33,31 @@ Result<const CurlLibrary*> Load() {
   }
   static CurlLibrary lib{};
   CURLcode (*global_init)(long) = nullptr;
-  const bool resolved = handle != nullptr &&
-                        Resolve(handle, "curl_global_init", &global_init, &error) &&
-                        Resolve(handle, "curl_easy_init", &lib.easy_init, &error) &&
-                        Resolve(handle, "curl_easy_cleanup", &lib.easy_cleanup, &error) &&
-                        Resolve(handle, "curl_easy_reset", &lib.easy_reset, &error) &&
-                        Resolve(handle, "curl_easy_setopt", &lib.easy_setopt, &error) &&
-                        Resolve(handle, "curl_easy_getinfo", &lib.easy_getinfo, &error) &&
-                        Resolve(handle, "curl_easy_perform", &lib.easy_perform, &error) &&
-                        Resolve(handle, "curl_easy_strerror", &lib.easy_strerror, &error) &&
-                        Resolve(handle, "curl_share_init", &lib.share_init, &error) &&
-                        Resolve(handle, "curl_share_setopt", &lib.share_setopt, &error) &&
-                        Resolve(handle, "curl_share_cleanup", &lib.share_cleanup, &error) &&
-                        Resolve(handle, "curl_slist_append", &lib.slist_append, &error) &&
-                        Resolve(handle, "curl_slist_free_all", &lib.slist_free_all, &error);
+  const bool resolved =
+      handle != nullptr && Resolve(handle, "curl_global_init", &global_init, &error) &&
+      Resolve(handle, "curl_easy_init", &lib.easy_init, &error) &&
+      Resolve(handle, "curl_easy_cleanup", &lib.easy_cleanup, &error) &&
+      Resolve(handle, "curl_easy_reset", &lib.easy_reset, &error) &&
+      Resolve(handle, "curl_easy_setopt", &lib.easy_setopt, &error) &&
+      Resolve(handle, "curl_easy_getinfo", &lib.easy_getinfo, &error) &&
+      Resolve(handle, "curl_easy_perform", &lib.easy_perform, &error) &&
+      Resolve(handle, "curl_easy_strerror", &lib.easy_strerror, &error) &&
+      Resolve(handle, "curl_share_init", &lib.share_init, &error) &&
+      Resolve(handle, "curl_share_setopt", &lib.share_setopt, &error) &&
+      Resolve(handle, "curl_share_cleanup", &lib.share_cleanup, &error) &&
+      Resolve(handle, "curl_slist_append", &lib.slist_append, &error) &&
+      Resolve(handle, "curl_slist_free_all", &lib.slist_free_all, &error) &&
+      Resolve(handle, "curl_easy_pause", &lib.easy_pause, &error) &&
+      Resolve(handle, "curl_multi_init", &lib.multi_init, &error) &&
+      Resolve(handle, "curl_multi_cleanup", &lib.multi_cleanup, &error) &&
+      Resolve(handle, "curl_multi_setopt", &lib.multi_setopt, &error) &&
+      Resolve(handle, "curl_multi_add_handle", &lib.multi_add_handle, &error) &&
+      Resolve(handle, "curl_multi_remove_handle", &lib.multi_remove_handle, &error) &&
+      Resolve(handle, "curl_multi_perform", &lib.multi_perform, &error) &&
+      Resolve(handle, "curl_multi_poll", &lib.multi_poll, &error) &&
+      Resolve(handle, "curl_multi_wakeup", &lib.multi_wakeup, &error) &&
+      Resolve(handle, "curl_multi_info_read", &lib.multi_info_read, &error) &&
+      Resolve(handle, "curl_multi_strerror", &lib.multi_strerror, &error);
   if (!resolved) {
     return Status::Unavailable(std::string("cannot load ") + kSoname + ": " + error +
                                    "; install libcurl (Debian: apt-get install libcurl4)",

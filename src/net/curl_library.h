@@ -10,10 +10,10 @@
 // only the binding is deferred.
 //
 // Behaviour: the first call loads "libcurl.so.4" (the soname of Debian's libcurl4 and of
-// every libcurl 7.x/8.x), resolves every function ferry uses and runs curl_global_init once;
-// later calls return the same table. A missing library or symbol is kUnavailable (not
-// retryable: exit 3, like a server that cannot be reached) naming the library, dlerror's text
-// and what to install; it is remembered, not retried.
+// every libcurl 7.x/8.x; curl_multi_poll and curl_multi_wakeup need 7.68 or later), resolves every
+// function ferry uses and runs curl_global_init once; later calls return the same table. A missing
+// library or symbol is kUnavailable (not retryable: exit 3, like a server that cannot be reached)
+// naming the library, dlerror's text and what to install; it is remembered, not retried.
 //
 // Thread-safety: LoadCurlLibrary may be called from any thread; the table it returns is
 // immutable and lives until exit (the library is never unloaded).
@@ -40,6 +40,18 @@ struct CurlLibrary {
   CURLSHcode (*share_cleanup)(CURLSH*);
   curl_slist* (*slist_append)(curl_slist*, const char*);
   void (*slist_free_all)(curl_slist*);
+  // The multi interface (net/curl_multi_driver.h): one thread drives many transfers.
+  CURLcode (*easy_pause)(CURL*, int);
+  CURLM* (*multi_init)();
+  CURLMcode (*multi_cleanup)(CURLM*);
+  CURLMcode (*multi_setopt)(CURLM*, CURLMoption, ...);
+  CURLMcode (*multi_add_handle)(CURLM*, CURL*);
+  CURLMcode (*multi_remove_handle)(CURLM*, CURL*);
+  CURLMcode (*multi_perform)(CURLM*, int*);
+  CURLMcode (*multi_poll)(CURLM*, curl_waitfd[], unsigned int, int, int*);
+  CURLMcode (*multi_wakeup)(CURLM*);
+  CURLMsg* (*multi_info_read)(CURLM*, int*);
+  const char* (*multi_strerror)(CURLMcode);
 };
 
 Result<const CurlLibrary*> LoadCurlLibrary();
