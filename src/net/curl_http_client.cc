@@ -128,15 +128,20 @@ size_t OnHeader(char* data, size_t size, size_t nitems, void* userdata) {
   return n;
 }
 
+// Reads the response's status once, when its first body bytes arrive; true the first time.
+bool LearnStatus(Transfer* t) {
+  if (t->status_known) return false;
+  long code = 0;
+  t->curl->easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &code);
+  t->response.status = static_cast<int>(code);
+  t->status_known = true;
+  return true;
+}
+
 size_t OnBody(char* data, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   const size_t n = size * nmemb;
-  if (!t->status_known) {
-    long code = 0;
-    t->curl->easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &code);
-    t->response.status = static_cast<int>(code);
-    t->status_known = true;
-  }
+  LearnStatus(t);
   if (*t->sink == nullptr) {
     t->response.body.append(data, n);
     return n;
@@ -155,13 +160,7 @@ size_t OnBody(char* data, size_t size, size_t nmemb, void* userdata) {
 size_t OnQueuedBody(char* data, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   const size_t n = size * nmemb;
-  if (!t->status_known) {
-    long code = 0;
-    t->curl->easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &code);
-    t->response.status = static_cast<int>(code);
-    t->status_known = true;
-    t->head = t->response;  // before the first push: the consumer reads it after
-  }
+  if (LearnStatus(t)) t->head = t->response;  // before the first push: the consumer reads it after
   if (!t->queue->TryPush(std::string_view(data, n))) {
     t->driver->MarkPaused(t->handle);
     return CURL_WRITEFUNC_PAUSE;
