@@ -102,8 +102,11 @@ Coding PreferredCoding(std::string_view accept_encoding) {
   return Coding::kIdentity;
 }
 
-std::optional<std::string> Brotli(std::string_view text) {
-  const int quality = text.size() <= (size_t{1} << 20) ? BROTLI_MAX_QUALITY : 5;
+std::optional<std::string> Brotli(std::string_view text, BrotliCost cost) {
+  int quality = 1;
+  if (cost == BrotliCost::kOncePerVersion) {
+    quality = text.size() <= (size_t{1} << 20) ? BROTLI_MAX_QUALITY : 5;
+  }
   size_t size = BrotliEncoderMaxCompressedSize(text.size());
   if (size == 0) size = text.size() + 1024;  // 0: too large to bound; never for a bundle
   std::string out(size, '\0');

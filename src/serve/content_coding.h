@@ -39,11 +39,19 @@ bool AcceptsCoding(std::string_view accept_encoding, Coding coding);
 // client accepts neither.
 Coding PreferredCoding(std::string_view accept_encoding);
 
-// `text` brotli-compressed (RFC 7932). Quality 11 (the smallest output, ~1 MB/s) up to
-// 1 MiB of text, 5 above (tens of MB/s), so that a 64 MiB bundle compresses in seconds, not
-// minutes.
-// nullopt when the encoder fails (out of memory).
-std::optional<std::string> Brotli(std::string_view text);
+// How often a brotli body is made, which sets how hard the encoder works.
+enum class BrotliCost {
+  // Once per version, kept (bundles): quality 11 (the smallest output, ~0.5 MB/s) up to
+  // 1 MiB of text, 5 above (tens of MB/s), so a 64 MiB bundle takes seconds, not minutes.
+  kOncePerVersion,
+  // On every request (the manifest for a client that takes brotli but not gzip): quality 1,
+  // hundreds of MB/s, most of the saving on JSON.
+  kPerRequest,
+};
+
+// `text` brotli-compressed (RFC 7932); nullopt when the encoder fails (out of memory).
+std::optional<std::string> Brotli(std::string_view text,
+                                  BrotliCost cost = BrotliCost::kOncePerVersion);
 
 // One piece of a gzip body: raw deflate blocks of `size` bytes of text whose CRC-32 is `crc`.
 struct DeflatePiece {

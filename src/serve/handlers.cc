@@ -71,24 +71,40 @@ void HandleManifest(const ServeContext& ctx, const httplib::Request& req, httpli
     spdlog::warn("serve: manifest for {}: {}", user->name, body.status().message());
     return SetStatusError(res, body.status());
   }
-  // The manifest is offered in gzip and identity only: its server_time changes per request,
-  // and only gzip bodies can be spliced around it (docs/PROTOCOL.md "Compression").
-  const bool gzip = AcceptsCoding(req.get_header_value("Accept-Encoding"), Coding::kGzip);
+  // gzip first: the body differs per request only in server_time, and gzip bodies are
+  // spliced around it from pieces compressed once per version. brotli streams cannot be, so a
+  // client that takes brotli and not gzip gets a fast per-request brotli body
+  // (docs/PROTOCOL.md "Compression").
+  const std::string accept = req.get_header_value("Accept-Encoding");
+  Coding coding = Coding::kIdentity;
+  if (AcceptsCoding(accept, Coding::kGzip)) {
+    coding = Coding::kGzip;
+  } else if (AcceptsCoding(accept, Coding::kBrotli)) {
+    coding = Coding::kBrotli;
+  }
   const std::string tag = ManifestTagFor(user->name, **body);
-  res.set_header("ETag", EntityTag(tag, gzip ? Coding::kGzip : Coding::kIdentity));
   if (IfNoneMatchHits(req.get_header_value("If-None-Match"), tag)) {
+    res.set_header("ETag", EntityTag(tag, coding));
     res.status = 304;  // RFC 9110 15.4.5: the ETag and Vary of the 200, no body
     return;
   }
-  res.status = 200;
   const int64_t now = ctx.clock->NowUnixNanos();
-  if (!gzip) {
+  std::shared_ptr<const std::string> coded;
+  if (coding == Coding::kGzip) {
+    coded = std::make_shared<const std::string>((*body)->Gzip(now));
+  } else if (coding == Coding::kBrotli) {
+    std::optional<std::string> br = Brotli((*body)->Identity(now), BrotliCost::kPerRequest);
+    if (br) coded = std::make_shared<const std::string>(std::move(*br));
+    if (!coded) coding = Coding::kIdentity;  // the encoder failed (out of memory)
+  }
+  res.set_header("ETag", EntityTag(tag, coding));
+  res.status = 200;
+  if (coding == Coding::kIdentity) {
     res.set_content((*body)->Identity(now), "application/json");
     return;
   }
-  res.set_header("Content-Encoding", "gzip");
-  SetPrecodedContent(res, std::make_shared<const std::string>((*body)->Gzip(now)),
-                     "application/json");
+  res.set_header("Content-Encoding", std::string(CodingName(coding)));
+  SetPrecodedContent(res, coded, "application/json");
 }
 
 void HandleDownload(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {

@@ -367,7 +367,7 @@ TEST_F(ServeConditionalTest, ManifestIsGzipWhenAcceptedAndIdentityOtherwise) {
   httplib::Response plain = Manifest();
   ASSERT_EQ(plain.status, 200);
   EXPECT_FALSE(plain.has_header("Content-Encoding"));
-  httplib::Response refused = Manifest("t-ana", "br, gzip;q=0");
+  httplib::Response refused = Manifest("t-ana", "identity, gzip;q=0, br;q=0");
   ASSERT_EQ(refused.status, 200);
   EXPECT_FALSE(refused.has_header("Content-Encoding"));
   EXPECT_EQ(refused.body, plain.body);
@@ -385,6 +385,30 @@ TEST_F(ServeConditionalTest, ManifestIsGzipWhenAcceptedAndIdentityOtherwise) {
   EXPECT_EQ(m, nlohmann::json::parse(plain.body));
   // Each coding has its own strong tag of the same version.
   EXPECT_EQ(gz.get_header_value("ETag"), plain.get_header_value("ETag").substr(0, 33) + "-gzip\"");
+}
+
+// A client that takes brotli but not gzip still gets a compressed manifest: brotli made per
+// request (it cannot be spliced around server_time as gzip is), with its own tag.
+TEST_F(ServeConditionalTest, ManifestIsBrotliForAClientThatTakesBrotliButNotGzip) {
+  httplib::Response plain = Manifest();
+  ASSERT_EQ(plain.status, 200);
+  env_.AdvanceClock(1'000'000'000);
+  httplib::Response br = Manifest("t-ana", "br, gzip;q=0");
+  ASSERT_EQ(br.status, 200);
+  EXPECT_EQ(br.get_header_value("Content-Encoding"), "br");
+  EXPECT_EQ(br.get_header_value("Content-Type"), "application/json");
+  auto m = nlohmann::json::parse(Unbrotli(Streamed(br)));
+  EXPECT_EQ(m["server_time"], FormatIsoTime(env_.NowUnixNanos()));
+  m["server_time"] = nlohmann::json::parse(plain.body)["server_time"];
+  EXPECT_EQ(m, nlohmann::json::parse(plain.body));
+  const std::string opaque = plain.get_header_value("ETag").substr(0, 33);
+  EXPECT_EQ(br.get_header_value("ETag"), opaque + "-br\"");
+  // Any coding's tag of this version answers 304, with the tag of the coding asked for.
+  httplib::Response again = Manifest("t-ana", "br", opaque + "-gzip\"");
+  EXPECT_EQ(again.status, 304);
+  EXPECT_EQ(again.get_header_value("ETag"), opaque + "-br\"");
+  // With gzip on offer too, gzip wins: it costs the server nothing per request.
+  EXPECT_EQ(Manifest("t-ana", "br, gzip").get_header_value("Content-Encoding"), "gzip");
 }
 
 TEST_F(ServeConditionalTest, ETagIsStableAcrossRequestsAndPerUser) {
